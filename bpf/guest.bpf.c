@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The guest view: syscalls, page faults, process life cycle and scheduling of
+ * the workload's process tree (or of everything), aggregated per phase in
+ * per-CPU maps. Only fork/exec/exit and phase changes go through the ring
+ * buffer. Works natively and inside any Linux guest.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "hvtrace.h"
+#include "bits.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define NR_CLONE 56
+#define NR_FORK 57
+#define NR_VFORK 58
+#define NR_CLONE3 435
+
+const volatile __u8 system_wide;
+const volatile __u32 self_tgid;		/* the recorder: never counted */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct hvt_task);
+} tasks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, HVT_MAX_PHASES * HVT_NR_SYSCALLS);
+	__type(key, __u32);
+	__type(value, struct hvt_agg);
+} sys_aggs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, HVT_MAX_PHASES);
+	__type(key, __u32);
+	__type(value, struct hvt_agg);
+} runq_aggs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, HVT_MAX_PHASES);
+	__type(key, __u32);
+	__type(value, struct hvt_counts);
+} counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} events SEC(".maps");
+
+struct hvt_shared shared;
+
+static __always_inline __u32 phase_slot(void)
+{
+	__u32 p = *(volatile __u32 *)&shared.phase;
+
+	return p < HVT_MAX_PHASES ? p : HVT_MAX_PHASES - 1;
+}
+
+static __always_inline struct hvt_task *task_state(struct task_struct *t)
+{
+	if (!system_wide)
+		return bpf_task_storage_get(&tasks, t, 0, 0);
+	if (t->tgid == self_tgid)
+		return 0;
+	return bpf_task_storage_get(&tasks, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+}
+
+static __always_inline struct hvt_counts *phase_counts(__u32 slot)
+{
+	return bpf_map_lookup_elem(&counts, &slot);
+}
+
+static __always_inline void agg_add(struct hvt_agg *a, __u64 ns)
+{
+	__u32 slot = log2l(ns);
+
+	a->count++;
+	a->sum_ns += ns;
+	if (ns > a->max_ns)
+		a->max_ns = ns;
+	if (slot >= HVT_HIST_SLOTS)
+		slot = HVT_HIST_SLOTS - 1;
+	a->hist[slot]++;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
+{
+	struct hvt_task *s = task_state(bpf_get_current_task_btf());
+
+	if (!s)
+		return 0;
+	s->nr = id;
+	s->enter_ns = bpf_ktime_get_ns();
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
+{
+	struct hvt_task *s = task_state(bpf_get_current_task_btf());
+	struct hvt_agg *a;
+	__u64 nr, start;
+	__u32 idx;
+
+	if (!s || !s->enter_ns)
+		return 0;
+	start = s->enter_ns;
+	s->enter_ns = 0;
+	if (s->nr < 0)
+		return 0;
+	nr = s->nr < HVT_NR_SYSCALLS ? s->nr : HVT_NR_SYSCALLS - 1;
+	idx = phase_slot() * HVT_NR_SYSCALLS + nr;
+	a = bpf_map_lookup_elem(&sys_aggs, &idx);
+	if (a)
+		agg_add(a, bpf_ktime_get_ns() - start);
+	return 0;
+}
+
+static __always_inline void count_fault(unsigned long error_code, int kernel)
+{
+	struct hvt_counts *c;
+	int kind;
+
+	if (!task_state(bpf_get_current_task_btf()))
+		return;
+	/* x86 page fault error code: bit 1 write, bit 4 instruction fetch. */
+	kind = error_code & 0x10 ? HVT_FAULT_USER_EXEC :
+	       error_code & 0x2 ? HVT_FAULT_USER_WRITE : HVT_FAULT_USER_READ;
+	if (kernel)
+		kind += HVT_FAULT_KERNEL_READ;
+	c = phase_counts(phase_slot());
+	if (c && kind < HVT_FAULT_KINDS)
+		c->fault[kind]++;
+}
+
+SEC("tp_btf/page_fault_user")
+int BPF_PROG(page_fault_user, unsigned long address, struct pt_regs *regs,
+	     unsigned long error_code)
+{
+	count_fault(error_code, 0);
+	return 0;
+}
+
+SEC("tp_btf/page_fault_kernel")
+int BPF_PROG(page_fault_kernel, unsigned long address, struct pt_regs *regs,
+	     unsigned long error_code)
+{
+	count_fault(error_code, 1);
+	return 0;
+}
+
+static __always_inline struct hvt_event *event_new(__u32 type, __u32 phase,
+						   struct task_struct *t)
+{
+	struct hvt_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	struct hvt_counts *c;
+
+	if (!e) {
+		c = phase_counts(phase < HVT_MAX_PHASES ? phase : HVT_MAX_PHASES - 1);
+		if (c)
+			c->lost++;
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = type;
+	e->phase = phase;
+	e->ts_ns = bpf_ktime_get_ns();
+	e->pid = t->tgid;
+	e->tid = t->pid;
+	e->ppid = BPF_CORE_READ(t, real_parent, tgid);
+	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), t->comm);
+	return e;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct hvt_task *ps = task_state(parent), *cs;
+	struct hvt_counts *c;
+	struct hvt_event *e;
+	__u32 slot = phase_slot();
+	int kind;
+
+	if (!ps)
+		return 0;
+	cs = bpf_task_storage_get(&tasks, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!cs)
+		return 0;
+	if (child->pid != child->tgid)
+		kind = HVT_PROC_THREAD;
+	else if (ps->nr == NR_FORK)
+		kind = HVT_PROC_FORK;
+	else if (ps->nr == NR_VFORK)
+		kind = HVT_PROC_VFORK;
+	else
+		kind = HVT_PROC_CLONE;
+	c = phase_counts(slot);
+	if (c)
+		c->proc[kind]++;
+	if (kind == HVT_PROC_THREAD)
+		return 0;
+	e = event_new(HVT_EV_FORK, shared.phase, child);
+	if (!e)
+		return 0;
+	e->ppid = parent->tgid;
+	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), parent->comm);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+static __always_inline int is_self_comm(const char *comm)
+{
+	/* `hvtrace mark` run by the workload must not open a phase of its own. */
+	return comm[0] == 'h' && comm[1] == 'v' && comm[2] == 't' && comm[3] == 'r' &&
+	       comm[4] == 'a' && comm[5] == 'c' && comm[6] == 'e' && comm[7] == 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct hvt_counts *c;
+	struct hvt_event *e;
+	char comm[HVT_COMM_LEN];
+	__u32 phase, type = HVT_EV_EXEC;
+	__u32 ppid;
+
+	if (!task_state(p))
+		return 0;
+	ppid = BPF_CORE_READ(p, real_parent, tgid);
+	bpf_probe_read_kernel_str(comm, sizeof(comm), p->comm);
+	if (shared.auto_phases && ppid == shared.root_tgid && !is_self_comm(comm)) {
+		/* A command run by the workload's root opens a phase; the same
+		 * process exec'ing again (env, a wrapper) only renames it. */
+		if (shared.phase_owner != (__u32)p->tgid) {
+			__sync_fetch_and_add(&shared.phase, 1);
+			shared.phase_owner = p->tgid;
+		}
+		type = HVT_EV_PHASE;
+	}
+	phase = shared.phase;
+	c = phase_counts(phase < HVT_MAX_PHASES ? phase : HVT_MAX_PHASES - 1);
+	if (c)
+		c->proc[HVT_PROC_EXEC]++;
+	e = event_new(type, phase, p);
+	if (!e)
+		return 0;
+	bpf_probe_read_kernel_str(e->path, sizeof(e->path), BPF_CORE_READ(bprm, filename));
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(sched_process_exit, struct task_struct *p)
+{
+	struct hvt_counts *c;
+	struct hvt_event *e;
+	__u32 slot = phase_slot();
+
+	if (!task_state(p))
+		return 0;
+	c = phase_counts(slot);
+	if (c) {
+		c->cpu_ns[HVT_CPU_USER] += p->utime;
+		c->cpu_ns[HVT_CPU_SYS] += p->stime;
+	}
+	/* do_exit() drops signal->live before this tracepoint: 0 = last thread. */
+	if (BPF_CORE_READ(p, signal, live.counter) != 0)
+		return 0;
+	if (c)
+		c->proc[HVT_PROC_EXIT]++;
+	e = event_new(HVT_EV_EXIT, shared.phase, p);
+	if (!e)
+		return 0;
+	e->exit_code = p->exit_code;
+	e->utime_ns = p->utime + BPF_CORE_READ(p, signal, utime);
+	e->stime_ns = p->stime + BPF_CORE_READ(p, signal, stime);
+	e->min_flt = p->min_flt + BPF_CORE_READ(p, signal, min_flt);
+	e->maj_flt = p->maj_flt + BPF_CORE_READ(p, signal, maj_flt);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+static __always_inline void mark_runnable(struct task_struct *p)
+{
+	struct hvt_task *s = task_state(p);
+
+	if (s && !s->runq_ns)
+		s->runq_ns = bpf_ktime_get_ns();
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(sched_wakeup, struct task_struct *p)
+{
+	mark_runnable(p);
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(sched_wakeup_new, struct task_struct *p)
+{
+	mark_runnable(p);
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
+{
+	struct hvt_task *ps = task_state(prev), *ns = task_state(next);
+	struct hvt_counts *c;
+	struct hvt_agg *a;
+	__u32 slot = phase_slot();
+	__u64 now;
+
+	if (ps) {
+		now = bpf_ktime_get_ns();
+		c = phase_counts(slot);
+		if (c && ps->oncpu_ns)
+			c->sched[HVT_SCHED_ONCPU] += now - ps->oncpu_ns;
+		ps->oncpu_ns = 0;
+		/* TASK_RUNNING (0) or preempted: it still wants the CPU. */
+		if (preempt || prev_state == 0) {
+			ps->runq_ns = now;
+			if (c)
+				c->sched[HVT_SCHED_INVOLUNTARY]++;
+		} else if (c) {
+			c->sched[HVT_SCHED_VOLUNTARY]++;
+		}
+	}
+	if (ns) {
+		now = bpf_ktime_get_ns();
+		ns->oncpu_ns = now;
+		if (ns->runq_ns) {
+			a = bpf_map_lookup_elem(&runq_aggs, &slot);
+			if (a)
+				agg_add(a, now - ns->runq_ns);
+			ns->runq_ns = 0;
+		}
+	}
+	return 0;
+}

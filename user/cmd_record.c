@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* hvtrace record: options, then the recorder. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "recorder.h"
+#include "util.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: hvtrace record [OPTIONS] -- COMMAND [ARGS...]\n"
+		"       hvtrace record [OPTIONS] --pid PID\n"
+		"\n"
+		"Runs COMMAND (or follows process PID and its descendants) and records, per\n"
+		"phase, its syscalls with latencies, page faults, process creation, context\n"
+		"switches, run-queue delay, steal time and CPU time. Exits with COMMAND's status.\n"
+		"\n"
+		"Phases: each command exec'd by a direct child of COMMAND opens a phase named\n"
+		"after it (a script running tar, configure, make gives those three); or the\n"
+		"workload calls 'hvtrace mark NAME', which takes over from automatic phases.\n"
+		"\n"
+		"Options:\n"
+		"  -o, --output FILE     recording to write (default hvtrace.hvt)\n"
+		"  -l, --label LABEL     label of this run, e.g. native or CENTOS-KVM\n"
+		"  -i, --interval MS     tick: how often aggregates are stored (default 1000)\n"
+		"  -a, --system-wide     count every process, not only COMMAND's tree\n"
+		"  -u, --user USER       run COMMAND as USER (default: the sudo caller)\n"
+		"  -p, --pid PID         follow a running process tree instead of COMMAND\n"
+		"  -d, --duration SEC    stop after SEC seconds (COMMAND gets SIGTERM)\n"
+		"      --no-auto-phases  phases only from 'hvtrace mark'\n"
+		"  -q, --quiet           no progress lines\n"
+		"  -h, --help            this text\n"
+		"\n"
+		"Needs root, or CAP_BPF and CAP_PERFMON.\n"
+		"\n"
+		"Examples:\n"
+		"  sudo hvtrace record -o native.hvt --label native -- ./bench.sh\n"
+		"  sudo hvtrace record -o make.hvt -- make -j2\n"
+		"  sudo hvtrace record --pid 4242 --duration 60 -o server.hvt\n"
+		"  hvtrace report native.hvt\n");
+}
+
+int cmd_record(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "label", required_argument, NULL, 'l' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "system-wide", no_argument, NULL, 'a' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "no-auto-phases", no_argument, NULL, 'A' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct record_opts o = { .output = "hvtrace.hvt", .interval_ms = 1000, .auto_phases = 1 };
+	char err[512], *end;
+	uint64_t v;
+	int c, ret, exit_code;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+o:l:i:au:p:d:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			o.output = optarg;
+			break;
+		case 'l':
+			o.label = optarg;
+			break;
+		case 'i':
+			if (parse_u64(optarg, 3600000, &v) || v < 10)
+				return hvt_usage_err("record", "--interval: '%s' is not a number "
+						     "of milliseconds from 10 to 3600000", optarg);
+			o.interval_ms = v;
+			break;
+		case 'a':
+			o.system_wide = 1;
+			break;
+		case 'u':
+			o.user = optarg;
+			break;
+		case 'p':
+			if (parse_u64(optarg, 1 << 22, &v) || v == 0)
+				return hvt_usage_err("record", "--pid: '%s' is not a process id",
+						     optarg);
+			o.pid = v;
+			break;
+		case 'd':
+			o.duration_s = strtod(optarg, &end);
+			if (*end || !(o.duration_s > 0) || o.duration_s > 1e7)
+				return hvt_usage_err("record", "--duration: '%s' is not a positive "
+						     "number of seconds", optarg);
+			break;
+		case 'A':
+			o.auto_phases = 0;
+			break;
+		case 'q':
+			o.quiet = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return HVT_EXIT_OK;
+		default:
+			return hvt_usage_err("record", "bad option");
+		}
+	}
+	if (optind < argc)
+		o.argv = argv + optind;
+	if (!o.argv && !o.pid)
+		return hvt_usage_err("record", "nothing to record: give -- COMMAND or --pid PID");
+	if (o.argv && o.pid)
+		return hvt_usage_err("record", "give either COMMAND or --pid, not both");
+	if (!*o.output)
+		return hvt_usage_err("record", "--output: empty file name");
+
+	ret = recorder_run(&o, &exit_code, err, sizeof(err));
+	if (ret) {
+		hvt_err("%s", err);
+		return HVT_EXIT_FAIL;
+	}
+	return exit_code;
+}

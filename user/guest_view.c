@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* guest_view: load, attach and read bpf/guest.bpf.c. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "guest_view.h"
+#include "guest.skel.h"
+
+_Static_assert(sizeof(struct hvt_agg) == 152, "hvt_agg layout changed");
+_Static_assert(sizeof(struct hvt_counts) == 152, "hvt_counts layout changed");
+_Static_assert(sizeof(struct hvt_event) == 208, "hvt_event layout changed");
+_Static_assert(sizeof(struct hvt_shared) == 16, "hvt_shared layout changed");
+_Static_assert(sizeof(struct hvt_task) == 32, "hvt_task layout changed");
+
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+
+struct guest_view {
+	struct guest *skel;
+	struct ring_buffer *rb;
+	guest_view_event_fn fn;
+	void *ctx;
+	int ncpus;
+	void *percpu;		/* scratch for one per-CPU value */
+};
+
+/* libbpf's own messages would interleave with ours; keep only warnings. */
+static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_WARN && getenv("HVTRACE_DEBUG"))
+		return vfprintf(stderr, fmt, ap);
+	if (level == LIBBPF_DEBUG && getenv("HVTRACE_DEBUG"))
+		return vfprintf(stderr, fmt, ap);
+	return 0;
+}
+
+static int on_sample(void *ctx, void *data, size_t size)
+{
+	struct guest_view *gv = ctx;
+	struct hvt_event e;
+
+	if (size < sizeof(e))
+		return 0;
+	memcpy(&e, data, sizeof(e));
+	gv->fn(gv->ctx, &e);
+	return 0;
+}
+
+struct guest_view *guest_view_open(const struct guest_view_opts *opts, guest_view_event_fn fn,
+				   void *ctx, char *err, size_t errlen)
+{
+	struct guest_view *gv;
+	int e;
+
+	libbpf_set_print(quiet_print);
+	gv = calloc(1, sizeof(*gv));
+	if (!gv) {
+		snprintf(err, errlen, "out of memory");
+		errno = ENOMEM;
+		return NULL;
+	}
+	gv->fn = fn;
+	gv->ctx = ctx;
+	gv->ncpus = libbpf_num_possible_cpus();
+	if (gv->ncpus <= 0) {
+		snprintf(err, errlen, "cannot count CPUs");
+		errno = EINVAL;
+		goto out_free;
+	}
+	gv->percpu = calloc(gv->ncpus, sizeof(struct hvt_agg));
+	gv->skel = guest__open();
+	if (!gv->percpu || !gv->skel) {
+		e = errno;
+		snprintf(err, errlen, "cannot open the BPF programs: %s", strerror(e));
+		goto out_free;
+	}
+	gv->skel->rodata->system_wide = !!opts->system_wide;
+	gv->skel->rodata->self_tgid = opts->self;
+	e = guest__load(gv->skel);
+	if (e) {
+		snprintf(err, errlen, "cannot load the BPF programs: %s%s", strerror(-e),
+			 -e == EPERM ? " (needs root, or CAP_BPF and CAP_PERFMON)" : "");
+		errno = -e;
+		goto out_free;
+	}
+	e = guest__attach(gv->skel);
+	if (e) {
+		snprintf(err, errlen, "cannot attach the BPF programs: %s", strerror(-e));
+		errno = -e;
+		goto out_free;
+	}
+	gv->rb = ring_buffer__new(bpf_map__fd(gv->skel->maps.events), on_sample, gv, NULL);
+	if (!gv->rb) {
+		snprintf(err, errlen, "cannot open the ring buffer: %s", strerror(errno));
+		goto out_free;
+	}
+	return gv;
+
+out_free:
+	e = errno;
+	guest_view_close(gv);
+	errno = e;
+	return NULL;
+}
+
+void guest_view_close(struct guest_view *gv)
+{
+	if (!gv)
+		return;
+	ring_buffer__free(gv->rb);
+	guest__destroy(gv->skel);
+	free(gv->percpu);
+	free(gv);
+}
+
+int guest_view_track(struct guest_view *gv, pid_t tid)
+{
+	struct hvt_task zero = { 0 };
+	int fd, err = 0;
+
+	fd = syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+	if (fd < 0 && errno == EINVAL)	/* before 6.9 only group leaders have pidfds */
+		fd = syscall(SYS_pidfd_open, tid, 0);
+	if (fd < 0)
+		return -errno;
+	if (bpf_map_update_elem(bpf_map__fd(gv->skel->maps.tasks), &fd, &zero, BPF_ANY))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static int track_threads(struct guest_view *gv, pid_t pid)
+{
+	char path[64];
+	struct dirent *d;
+	DIR *dir;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while ((d = readdir(dir))) {
+		pid_t tid = atoi(d->d_name);
+
+		if (tid > 0 && !guest_view_track(gv, tid))
+			n++;
+	}
+	closedir(dir);
+	return n;
+}
+
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	int ppid = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	if (fgets(buf, sizeof(buf), f)) {
+		p = strrchr(buf, ')');	/* comm may hold spaces and parentheses */
+		if (p && sscanf(p + 1, " %*c %d", &ppid) != 1)
+			ppid = -1;
+	}
+	fclose(f);
+	return ppid;
+}
+
+static int is_descendant(pid_t pid, pid_t root)
+{
+	int depth;
+
+	for (depth = 0; pid > 1 && depth < 4096; depth++) {
+		if (pid == root)
+			return 1;
+		pid = parent_of(pid);
+	}
+	return 0;
+}
+
+int guest_view_track_tree(struct guest_view *gv, pid_t root)
+{
+	struct dirent *d;
+	DIR *dir;
+	int n, total;
+
+	total = track_threads(gv, root);
+	if (total < 0)
+		return total;
+	dir = opendir("/proc");
+	if (!dir)
+		return -errno;
+	while ((d = readdir(dir))) {
+		pid_t pid = atoi(d->d_name);
+
+		if (pid <= 0 || pid == root || !is_descendant(pid, root))
+			continue;
+		n = track_threads(gv, pid);
+		if (n > 0)
+			total += n;
+	}
+	closedir(dir);
+	return total;
+}
+
+struct hvt_shared *guest_view_shared(struct guest_view *gv)
+{
+	return &gv->skel->bss->shared;
+}
+
+int guest_view_events_fd(struct guest_view *gv)
+{
+	return ring_buffer__epoll_fd(gv->rb);
+}
+
+int guest_view_consume(struct guest_view *gv)
+{
+	int n = ring_buffer__consume(gv->rb);
+
+	return n < 0 ? n : 0;
+}
+
+static void agg_merge(struct hvt_agg *dst, const struct hvt_agg *src)
+{
+	int i;
+
+	dst->count += src->count;
+	dst->sum_ns += src->sum_ns;
+	if (src->max_ns > dst->max_ns)
+		dst->max_ns = src->max_ns;
+	for (i = 0; i < HVT_HIST_SLOTS; i++)
+		dst->hist[i] += src->hist[i];
+}
+
+static int read_agg(struct guest_view *gv, int fd, __u32 key, struct hvt_agg *ret)
+{
+	struct hvt_agg *v = gv->percpu;
+	int cpu;
+
+	memset(ret, 0, sizeof(*ret));
+	if (bpf_map_lookup_elem(fd, &key, v))
+		return -errno;
+	for (cpu = 0; cpu < gv->ncpus; cpu++)
+		agg_merge(ret, &v[cpu]);
+	return 0;
+}
+
+int guest_view_read_syscalls(struct guest_view *gv, unsigned int slot,
+			     struct hvt_agg ret[HVT_NR_SYSCALLS])
+{
+	int fd = bpf_map__fd(gv->skel->maps.sys_aggs);
+	__u32 nr;
+	int err;
+
+	if (slot >= HVT_MAX_PHASES)
+		return -EINVAL;
+	for (nr = 0; nr < HVT_NR_SYSCALLS; nr++) {
+		err = read_agg(gv, fd, slot * HVT_NR_SYSCALLS + nr, &ret[nr]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int guest_view_read_runq(struct guest_view *gv, unsigned int slot, struct hvt_agg *ret)
+{
+	if (slot >= HVT_MAX_PHASES)
+		return -EINVAL;
+	return read_agg(gv, bpf_map__fd(gv->skel->maps.runq_aggs), slot, ret);
+}
+
+int guest_view_read_counts(struct guest_view *gv, unsigned int slot, struct hvt_counts *ret)
+{
+	struct hvt_counts *v = gv->percpu;
+	__u64 *dst = (__u64 *)ret;
+	size_t i, n = sizeof(*ret) / sizeof(__u64);
+	int cpu;
+
+	if (slot >= HVT_MAX_PHASES)
+		return -EINVAL;
+	memset(ret, 0, sizeof(*ret));
+	if (bpf_map_lookup_elem(bpf_map__fd(gv->skel->maps.counts), &slot, v))
+		return -errno;
+	/* Every field is a __u64 sum: add them as one array. */
+	for (cpu = 0; cpu < gv->ncpus; cpu++)
+		for (i = 0; i < n; i++)
+			dst[i] += ((__u64 *)&v[cpu])[i];
+	return 0;
+}

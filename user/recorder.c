@@ -1,0 +1,730 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* recorder: one recording, from loading the probes to the last commit. */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+
+#include "guest_view.h"
+#include "marksock.h"
+#include "phase.h"
+#include "recfile.h"
+#include "recorder.h"
+#include "syscalls.h"
+#include "sysinfo.h"
+#include "util.h"
+#include "workload.h"
+
+#define PROC_BUCKETS 1024
+
+static const char *const fault_names[HVT_FAULT_KINDS] = {
+	"user-read", "user-write", "user-exec", "kernel-read", "kernel-write", "kernel-exec",
+};
+static const char *const proc_names[HVT_PROC_KINDS] = {
+	"fork", "vfork", "clone", "thread", "exec", "exit",
+};
+static const char *const sched_names[HVT_SCHED_KINDS] = {
+	"runq", "voluntary", "involuntary", "oncpu",
+};
+static const char *const cpu_names[HVT_CPU_KINDS] = { "user", "sys" };
+
+/* A process seen starting, kept until it ends and its row is written. */
+struct proc_entry {
+	struct hvt_event start;
+	struct proc_entry *next;
+};
+
+struct snap {
+	uint64_t count, sum_ns;
+};
+
+struct recorder {
+	const struct record_opts *o;
+	struct recfile *rf;
+	struct guest_view *gv;
+	struct hvt_shared *sh;
+	struct phases ph;
+	struct workload wl;
+	pid_t root;
+	int64_t mono0;
+	int64_t tick;
+	unsigned int read_lo;		/* lowest phase slot that may still change */
+	struct hvt_agg *sys_now;	/* [HVT_NR_SYSCALLS] */
+	struct snap (*sys_prev)[HVT_NR_SYSCALLS];	/* [HVT_MAX_PHASES] */
+	struct hvt_counts *counts_prev;	/* [HVT_MAX_PHASES] */
+	struct snap *runq_prev;		/* [HVT_MAX_PHASES] */
+	uint64_t steal_last;
+	uint64_t steal[HVT_MAX_PHASES];
+	int steal_ok;
+	struct proc_entry *procs[PROC_BUCKETS];
+	int write_err;			/* first failed write, -errno */
+	int root_done;
+	int root_status;
+	int64_t root_exit_mono;		/* from the kernel's exit event */
+	struct rusage root_ru;
+};
+
+static void progress(const struct recorder *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->o->quiet)
+		return;
+	va_start(ap, fmt);
+	fputs("hvtrace: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static void note_err(struct recorder *r, int err)
+{
+	if (err < 0 && !r->write_err)
+		r->write_err = err;
+}
+
+/* ---- processes ----------------------------------------------------------- */
+
+static struct proc_entry **proc_slot(struct recorder *r, uint32_t pid)
+{
+	struct proc_entry **pp = &r->procs[pid % PROC_BUCKETS];
+
+	while (*pp && (*pp)->start.pid != pid)
+		pp = &(*pp)->next;
+	return pp;
+}
+
+static struct proc_entry *proc_get(struct recorder *r, const struct hvt_event *e)
+{
+	struct proc_entry **pp = proc_slot(r, e->pid), *p = *pp;
+
+	if (p)
+		return p;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->start = *e;
+	*pp = p;
+	return p;
+}
+
+static void proc_end(struct recorder *r, const struct hvt_event *e)
+{
+	struct proc_entry **pp = proc_slot(r, e->pid), *p = *pp;
+
+	note_err(r, recfile_put_proc(r->rf, p ? &p->start : NULL, e));
+	if (p) {
+		*pp = p->next;
+		free(p);
+	}
+}
+
+static void procs_flush_all(struct recorder *r)
+{
+	struct proc_entry *p, *next;
+	int i;
+
+	for (i = 0; i < PROC_BUCKETS; i++) {
+		for (p = r->procs[i]; p; p = next) {
+			next = p->next;
+			note_err(r, recfile_put_proc(r->rf, &p->start, NULL));
+			free(p);
+		}
+		r->procs[i] = NULL;
+	}
+}
+
+/* ---- events from the kernel side ---------------------------------------- */
+
+static void on_event(void *ctx, const struct hvt_event *e)
+{
+	struct recorder *r = ctx;
+	struct proc_entry *p;
+	char name[PHASE_NAME_MAX];
+
+	switch (e->type) {
+	case HVT_EV_FORK:
+		proc_get(r, e);
+		break;
+	case HVT_EV_EXEC:
+	case HVT_EV_PHASE:
+		p = proc_get(r, e);
+		if (p) {	/* a process is known by its last exec */
+			memcpy(p->start.comm, e->comm, sizeof(e->comm));
+			memcpy(p->start.path, e->path, sizeof(e->path));
+		}
+		if (e->type != HVT_EV_PHASE || e->phase >= 1u << 20)
+			break;
+		phase_name_from_path(name, sizeof(name), e->path, e->comm);
+		if (phases_open(&r->ph, e->phase, name, "auto", e->ts_ns, e->pid))
+			note_err(r, -ENOMEM);
+		progress(r, "phase %u: %s (+%.1f s)", e->phase, name,
+			 (e->ts_ns - r->mono0) / 1e9);
+		break;
+	case HVT_EV_EXIT:
+		phases_process_exit(&r->ph, e->pid, e->exit_code);
+		if ((pid_t)e->pid == r->root)
+			r->root_exit_mono = e->ts_ns;
+		proc_end(r, e);
+		break;
+	}
+}
+
+static int on_mark(void *ctx, const char *name, char *msg, size_t len)
+{
+	struct recorder *r = ctx;
+	int64_t now = now_mono_ns();
+	unsigned int id;
+
+	/* Explicit marks take over from automatic phases for the rest of the run. */
+	__atomic_store_n(&r->sh->auto_phases, 0, __ATOMIC_SEQ_CST);
+	id = __atomic_add_fetch(&r->sh->phase, 1, __ATOMIC_SEQ_CST);
+	if (phases_open(&r->ph, id, name, "mark", now, 0)) {
+		snprintf(msg, len, "out of memory");
+		return -ENOMEM;
+	}
+	progress(r, "phase %u: %s (mark, +%.1f s)", id, name, (now - r->mono0) / 1e9);
+	return id;
+}
+
+/* ---- reading the aggregates --------------------------------------------- */
+
+static uint64_t hist_min(const struct hvt_agg *a)
+{
+	int i;
+
+	for (i = 0; i < HVT_HIST_SLOTS; i++)
+		if (a->hist[i])
+			return i ? 1ULL << i : 0;
+	return 0;
+}
+
+static void put_agg(struct recorder *r, unsigned int slot, const char *kind, int64_t key,
+		    const char *name, const struct hvt_agg *a, struct snap *prev)
+{
+	uint64_t hist[HVT_HIST_SLOTS];
+	int i;
+
+	if (a->count == prev->count && a->sum_ns == prev->sum_ns)
+		return;
+	for (i = 0; i < HVT_HIST_SLOTS; i++)
+		hist[i] = a->hist[i];
+	note_err(r, recfile_put_series(r->rf, r->tick, now_mono_ns(), slot, "guest", kind, key,
+				       a->count - prev->count, a->sum_ns - prev->sum_ns));
+	note_err(r, recfile_put_stat(r->rf, slot, "guest", kind, key, name, a->count, a->sum_ns,
+				     hist_min(a), a->max_ns, hist));
+	prev->count = a->count;
+	prev->sum_ns = a->sum_ns;
+}
+
+static void put_count(struct recorder *r, unsigned int slot, const char *kind, int64_t key,
+		      const char *name, uint64_t count, uint64_t sum_ns, uint64_t prev_count,
+		      uint64_t prev_sum)
+{
+	if (count == prev_count && sum_ns == prev_sum)
+		return;
+	note_err(r, recfile_put_series(r->rf, r->tick, now_mono_ns(), slot, "guest", kind, key,
+				       count - prev_count, sum_ns - prev_sum));
+	note_err(r, recfile_put_stat(r->rf, slot, "guest", kind, key, name, count, sum_ns, 0, 0,
+				     NULL));
+}
+
+static int flush_slot(struct recorder *r, unsigned int slot)
+{
+	struct hvt_counts c, *pc = &r->counts_prev[slot];
+	struct hvt_agg runq;
+	char buf[32];
+	int nr, i, err;
+
+	err = guest_view_read_syscalls(r->gv, slot, r->sys_now);
+	if (err)
+		return err;
+	for (nr = 0; nr < HVT_NR_SYSCALLS; nr++)
+		if (r->sys_now[nr].count)
+			put_agg(r, slot, "syscall", nr, syscall_name(nr, buf, sizeof(buf)),
+				&r->sys_now[nr], &r->sys_prev[slot][nr]);
+	err = guest_view_read_runq(r->gv, slot, &runq);
+	if (err)
+		return err;
+	put_agg(r, slot, "sched", HVT_SCHED_RUNQ, sched_names[HVT_SCHED_RUNQ], &runq,
+		&r->runq_prev[slot]);
+	err = guest_view_read_counts(r->gv, slot, &c);
+	if (err)
+		return err;
+	for (i = 0; i < HVT_FAULT_KINDS; i++)
+		put_count(r, slot, "fault", i, fault_names[i], c.fault[i], 0, pc->fault[i], 0);
+	for (i = 0; i < HVT_PROC_KINDS; i++)
+		put_count(r, slot, "proc", i, proc_names[i], c.proc[i], 0, pc->proc[i], 0);
+	for (i = HVT_SCHED_VOLUNTARY; i <= HVT_SCHED_INVOLUNTARY; i++)
+		put_count(r, slot, "sched", i, sched_names[i], c.sched[i], 0, pc->sched[i], 0);
+	put_count(r, slot, "sched", HVT_SCHED_ONCPU, sched_names[HVT_SCHED_ONCPU], 0,
+		  c.sched[HVT_SCHED_ONCPU], 0, pc->sched[HVT_SCHED_ONCPU]);
+	/* CPU time of ended threads: count = how many threads' time is in it. */
+	for (i = 0; i < HVT_CPU_KINDS; i++)
+		put_count(r, slot, "cpu", i, cpu_names[i], c.proc[HVT_PROC_EXIT], c.cpu_ns[i],
+			  pc->proc[HVT_PROC_EXIT], pc->cpu_ns[i]);
+	put_count(r, slot, "lost", 0, "ringbuf", c.lost, 0, pc->lost, 0);
+	*pc = c;
+	return 0;
+}
+
+static unsigned int current_slot(const struct recorder *r)
+{
+	unsigned int p = __atomic_load_n(&r->sh->phase, __ATOMIC_SEQ_CST);
+
+	return p < HVT_MAX_PHASES ? p : HVT_MAX_PHASES - 1;
+}
+
+static void flush_steal(struct recorder *r, unsigned int slot)
+{
+	uint64_t now;
+
+	if (!r->steal_ok || sysinfo_steal_ns(&now))
+		return;
+	if (now == r->steal_last)
+		return;
+	put_count(r, slot, "steal", 0, "steal", 0, r->steal[slot] + now - r->steal_last, 0,
+		  r->steal[slot]);
+	r->steal[slot] += now - r->steal_last;
+	r->steal_last = now;
+}
+
+/* One tick: every phase slot that may have changed, then commit. */
+static int flush(struct recorder *r, int final)
+{
+	unsigned int cur = current_slot(r), slot;
+	int err = 0;
+
+	note_err(r, recfile_begin(r->rf));
+	for (slot = final ? 0 : r->read_lo; slot <= cur && !err; slot++)
+		err = flush_slot(r, slot);
+	flush_steal(r, cur);
+	r->read_lo = cur;
+	note_err(r, phases_write(&r->ph, r->rf));
+	note_err(r, recfile_set_meta_int(r->rf, "end_mono_ns", now_mono_ns()));
+	note_err(r, recfile_commit(r->rf));
+	r->tick++;
+	return err ? err : r->write_err;
+}
+
+/* ---- set-up ------------------------------------------------------------ */
+
+static int has_bpf_privilege(void)
+{
+	struct { uint32_t version; int pid; } hdr = { 0x20080522, 0 };	/* _v3 */
+	struct { uint32_t effective, permitted, inheritable; } data[2] = { { 0 } };
+
+	if (geteuid() == 0)
+		return 1;
+	if (syscall(SYS_capget, &hdr, data))
+		return 0;
+	/* CAP_PERFMON is 38, CAP_BPF 39: both in the second word. */
+	return (data[1].effective & (1u << 6)) && (data[1].effective & (1u << 7));
+}
+
+static void write_start_meta(struct recorder *r)
+{
+	const struct record_opts *o = r->o;
+	char cmd[4096] = "";
+	size_t n = 0;
+	int i;
+
+	for (i = 0; o->argv && o->argv[i] && n < sizeof(cmd); i++)
+		n += snprintf(cmd + n, sizeof(cmd) - n, "%s%s", i ? " " : "", o->argv[i]);
+	if (!o->argv)
+		snprintf(cmd, sizeof(cmd), "--pid %d", (int)o->pid);
+	note_err(r, recfile_set_meta(r->rf, "hvtrace_version", HVT_VERSION));
+	note_err(r, recfile_set_meta_int(r->rf, "schema", RECFILE_SCHEMA));
+	note_err(r, recfile_set_meta(r->rf, "label", o->label ? o->label : ""));
+	note_err(r, recfile_set_meta(r->rf, "command", cmd));
+	note_err(r, recfile_set_meta(r->rf, "scope", o->system_wide ? "system" : "tree"));
+	note_err(r, recfile_set_meta_int(r->rf, "interval_ms", o->interval_ms));
+	note_err(r, recfile_set_meta_int(r->rf, "complete", 0));
+	note_err(r, sysinfo_write_meta(r->rf));
+}
+
+static void write_end_meta(struct recorder *r, int exit_code)
+{
+	int64_t end = r->ph.end_mono;
+	uint64_t lost = 0;
+	unsigned int i;
+
+	for (i = 0; i < HVT_MAX_PHASES; i++)
+		lost += r->counts_prev[i].lost;
+	note_err(r, recfile_set_meta_int(r->rf, "start_mono_ns", r->mono0));
+	note_err(r, recfile_set_meta_int(r->rf, "start_real_ns", r->mono0 + r->ph.real_minus_mono));
+	note_err(r, recfile_set_meta_int(r->rf, "end_mono_ns", end));
+	note_err(r, recfile_set_meta_int(r->rf, "end_real_ns", end + r->ph.real_minus_mono));
+	note_err(r, recfile_set_meta_int(r->rf, "wall_ns", end - r->mono0));
+	note_err(r, recfile_set_meta_int(r->rf, "exit_status", exit_code));
+	note_err(r, recfile_set_meta_int(r->rf, "lost_events", lost));
+	note_err(r, recfile_set_meta_int(r->rf, "phases_merged",
+					 r->ph.n > HVT_MAX_PHASES ? r->ph.n - HVT_MAX_PHASES : 0));
+	if (r->o->argv) {
+		note_err(r, recfile_set_meta_int(r->rf, "rusage_user_ns",
+			(int64_t)r->root_ru.ru_utime.tv_sec * 1000000000 +
+			r->root_ru.ru_utime.tv_usec * 1000));
+		note_err(r, recfile_set_meta_int(r->rf, "rusage_sys_ns",
+			(int64_t)r->root_ru.ru_stime.tv_sec * 1000000000 +
+			r->root_ru.ru_stime.tv_usec * 1000));
+	}
+}
+
+static int add_epoll(int ep, int fd, uint64_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
+
+	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+static int make_timer(int64_t period_ns, int once)
+{
+	struct itimerspec its = { 0 };
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+
+	if (fd < 0)
+		return -errno;
+	its.it_value.tv_sec = period_ns / 1000000000;
+	its.it_value.tv_nsec = period_ns % 1000000000;
+	if (!once)
+		its.it_interval = its.it_value;
+	if (timerfd_settime(fd, 0, &its, NULL)) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+enum { TAG_SIG = 1, TAG_TICK, TAG_EVENTS, TAG_MARK, TAG_PIDFD, TAG_DURATION };
+
+/* Reaps the workload's root if it ended; other children are not ours. */
+static void reap(struct recorder *r)
+{
+	int status;
+
+	if (r->root_done || !r->o->argv)
+		return;
+	if (wait4(r->root, &status, WNOHANG, &r->root_ru) == r->root) {
+		r->root_done = 1;
+		r->root_status = status;
+	}
+}
+
+static int loop(struct recorder *r, int ep, int sfd, int tfd, int mfd, uid_t uid)
+{
+	struct epoll_event evs[8];
+	int interrupts = 0, stop = 0, n, i, err;
+
+	while (!stop && !r->root_done) {
+		n = epoll_wait(ep, evs, 8, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		for (i = 0; i < n; i++) {
+			struct signalfd_siginfo si;
+			uint64_t ticks;
+
+			switch (evs[i].data.u64) {
+			case TAG_SIG:
+				if (read(sfd, &si, sizeof(si)) != sizeof(si))
+					break;
+				if (si.ssi_signo == SIGCHLD) {
+					reap(r);
+					break;
+				}
+				if (!r->o->argv) {	/* following --pid: just stop */
+					stop = 1;
+					break;
+				}
+				/* Pass it on; a second one is final. */
+				workload_signal(&r->wl, ++interrupts > 1 ? SIGKILL : (int)si.ssi_signo);
+				progress(r, "%s: stopping the workload", strsignal(si.ssi_signo));
+				break;
+			case TAG_TICK:
+				if (read(tfd, &ticks, sizeof(ticks)) < 0)
+					break;
+				err = flush(r, 0);
+				if (err)
+					return err;
+				break;
+			case TAG_EVENTS:
+				guest_view_consume(r->gv);
+				break;
+			case TAG_MARK:
+				marksock_serve(mfd, uid, on_mark, r);
+				break;
+			case TAG_PIDFD:
+				stop = 1;
+				break;
+			case TAG_DURATION:
+				if (!r->o->argv) {
+					stop = 1;
+					break;
+				}
+				progress(r, "duration reached: stopping the workload");
+				workload_signal(&r->wl, ++interrupts > 1 ? SIGKILL : SIGTERM);
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+static int start_workload(struct recorder *r, const char *sock, uid_t uid, gid_t gid, char *err,
+			  size_t errlen)
+{
+	struct hvt_event e = { .type = HVT_EV_EXEC };
+	const char *base = strrchr(r->o->argv[0], '/');
+	char why[256];
+	int ret;
+
+	ret = workload_spawn(&r->wl, r->o->argv, uid, gid, sock, err, errlen);
+	if (ret)
+		return ret;
+	r->root = r->wl.pid;
+	ret = guest_view_track(r->gv, r->root);
+	if (ret) {
+		snprintf(err, errlen, "cannot put the workload in scope: %s", strerror(-ret));
+		return ret;
+	}
+	r->sh->root_tgid = r->root;
+	r->sh->auto_phases = r->o->auto_phases;
+	r->mono0 = now_mono_ns();
+	r->ph.real_minus_mono = now_real_ns() - now_mono_ns();
+	base = base ? base + 1 : r->o->argv[0];
+	ret = phases_init(&r->ph, base, r->root, r->mono0, r->ph.real_minus_mono);
+	if (ret)
+		return ret;
+	e.pid = e.tid = r->root;
+	e.ppid = getpid();
+	e.ts_ns = r->mono0;
+	snprintf(e.comm, sizeof(e.comm), "%s", base);
+	snprintf(e.path, sizeof(e.path), "%s", r->o->argv[0]);
+	proc_get(r, &e);
+	ret = workload_release(&r->wl, why, sizeof(why));
+	if (ret)
+		snprintf(err, errlen, "cannot run '%s': %s", r->o->argv[0], why);
+	return ret;
+}
+
+static int follow_pid(struct recorder *r, char *err, size_t errlen)
+{
+	char comm[64] = "", path[64];
+	FILE *f;
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)r->o->pid);
+	f = fopen(path, "re");
+	if (!f || !fgets(comm, sizeof(comm), f)) {
+		if (f)
+			fclose(f);
+		snprintf(err, errlen, "no process %d", (int)r->o->pid);
+		return -ESRCH;
+	}
+	fclose(f);
+	comm[strcspn(comm, "\n")] = '\0';
+	r->root = r->o->pid;
+	ret = guest_view_track_tree(r->gv, r->root);
+	if (ret < 0) {
+		snprintf(err, errlen, "cannot follow process %d: %s", (int)r->root,
+			 strerror(-ret));
+		return ret;
+	}
+	r->sh->root_tgid = r->root;
+	r->sh->auto_phases = r->o->auto_phases;
+	r->mono0 = now_mono_ns();
+	r->ph.real_minus_mono = now_real_ns() - now_mono_ns();
+	return phases_init(&r->ph, comm, r->root, r->mono0, r->ph.real_minus_mono);
+}
+
+static void recorder_free(struct recorder *r)
+{
+	procs_flush_all(r);
+	guest_view_close(r->gv);
+	phases_free(&r->ph);
+	free(r->sys_now);
+	free(r->sys_prev);
+	free(r->counts_prev);
+	free(r->runq_prev);
+}
+
+int recorder_run(const struct record_opts *o, int *ret_exit, char *err, size_t errlen)
+{
+	struct guest_view_opts gvo = { .system_wide = o->system_wide, .self = getpid() };
+	struct recorder r = { .o = o, .wl = { .gate_fd = -1, .err_fd = -1 } };
+	char sock[64] = "";
+	sigset_t mask, oldmask;
+	int ep = -1, sfd = -1, tfd = -1, dfd = -1, mfd = -1, pidfd = -1, ret, exit_code = 0;
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+
+	*ret_exit = 0;
+	sigprocmask(SIG_BLOCK, NULL, &oldmask);
+	if (!has_bpf_privilege()) {
+		snprintf(err, errlen, "recording needs root, or CAP_BPF and CAP_PERFMON "
+			 "(running as uid %d without them)", (int)geteuid());
+		return -EPERM;
+	}
+	if (o->argv) {
+		ret = workload_find(o->argv[0]);
+		if (ret) {
+			snprintf(err, errlen, "cannot run '%s': %s", o->argv[0], strerror(-ret));
+			return ret;
+		}
+		ret = workload_credentials(o->user, &uid, &gid, err, errlen);
+		if (ret)
+			return ret;
+	} else if (kill(o->pid, 0) && errno == ESRCH) {
+		snprintf(err, errlen, "no process %d", (int)o->pid);
+		return -ESRCH;
+	}
+	r.sys_now = calloc(HVT_NR_SYSCALLS, sizeof(*r.sys_now));
+	r.sys_prev = calloc(HVT_MAX_PHASES, sizeof(*r.sys_prev));
+	r.counts_prev = calloc(HVT_MAX_PHASES, sizeof(*r.counts_prev));
+	r.runq_prev = calloc(HVT_MAX_PHASES, sizeof(*r.runq_prev));
+	if (!r.sys_now || !r.sys_prev || !r.counts_prev || !r.runq_prev) {
+		snprintf(err, errlen, "out of memory");
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	r.rf = recfile_create(o->output, err, errlen);
+	if (!r.rf) {
+		ret = -errno;
+		goto out_free;
+	}
+	/* The recording belongs to whoever asked for it, not to root (best effort). */
+	if (getuid() == 0 && uid != 0 && chown(o->output, uid, gid) && !o->quiet)
+		fprintf(stderr, "hvtrace: note: '%s' stays owned by root\n", o->output);
+	write_start_meta(&r);
+	r.gv = guest_view_open(&gvo, on_event, &r, err, errlen);
+	if (!r.gv) {
+		ret = -errno;
+		goto out_close;
+	}
+	r.sh = guest_view_shared(r.gv);
+	r.steal_ok = !sysinfo_steal_ns(&r.steal_last);
+
+	mfd = marksock_listen(sock, sizeof(sock));
+	if (mfd < 0) {
+		snprintf(err, errlen, "cannot open the mark socket: %s", strerror(-mfd));
+		ret = mfd;
+		goto out_close;
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, &oldmask);
+	/* The child must not inherit the blocked mask: spawn restores it. */
+	if (o->argv) {
+		sigprocmask(SIG_SETMASK, &oldmask, NULL);
+		ret = start_workload(&r, sock, uid, gid, err, errlen);
+		sigprocmask(SIG_BLOCK, &mask, NULL);
+	} else {
+		ret = follow_pid(&r, err, errlen);
+	}
+	if (ret)
+		goto out_reap;
+	progress(&r, "recording %s (pid %d) into %s", o->argv ? o->argv[0] : "process",
+		 (int)r.root, o->output);
+
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	tfd = make_timer((int64_t)o->interval_ms * 1000000, 0);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (sfd < 0 || tfd < 0 || ep < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot set up the event loop: %s", strerror(errno));
+		goto out_reap;
+	}
+	ret = add_epoll(ep, sfd, TAG_SIG) ?: add_epoll(ep, tfd, TAG_TICK) ?:
+	      add_epoll(ep, guest_view_events_fd(r.gv), TAG_EVENTS) ?:
+	      add_epoll(ep, mfd, TAG_MARK);
+	if (!ret && !o->argv) {
+		pidfd = syscall(SYS_pidfd_open, r.root, 0);
+		ret = pidfd < 0 ? -errno : add_epoll(ep, pidfd, TAG_PIDFD);
+	}
+	if (!ret && o->duration_s > 0) {
+		dfd = make_timer((int64_t)(o->duration_s * 1e9), 1);
+		ret = dfd < 0 ? dfd : add_epoll(ep, dfd, TAG_DURATION);
+	}
+	if (ret) {
+		snprintf(err, errlen, "cannot set up the event loop: %s", strerror(-ret));
+		goto out_reap;
+	}
+	reap(&r);	/* a workload may end before the loop starts */
+	ret = loop(&r, ep, sfd, tfd, mfd, uid);
+	if (ret) {
+		snprintf(err, errlen, "recording failed: %s", strerror(-ret));
+		goto out_reap;
+	}
+
+	/* Drain what the kernel side queued up to the end, then the last tick. */
+	guest_view_consume(r.gv);
+	r.ph.end_mono = r.root_exit_mono ? r.root_exit_mono : now_mono_ns();
+	if (o->argv)
+		exit_code = workload_exit_code(r.root_status);
+	ret = flush(&r, 1);
+	note_err(&r, recfile_begin(r.rf));
+	procs_flush_all(&r);
+	write_end_meta(&r, exit_code);
+	note_err(&r, recfile_set_meta_int(r.rf, "complete", 1));
+	note_err(&r, recfile_commit(r.rf));
+	if (ret || r.write_err) {
+		ret = ret ? ret : r.write_err;
+		snprintf(err, errlen, "cannot write the recording '%s': %s", o->output,
+			 strerror(-ret));
+		goto out_close;
+	}
+	progress(&r, "%zu phase%s, %.2f s, %s %d; recording in %s", r.ph.n, r.ph.n == 1 ? "" : "s",
+		 (r.ph.end_mono - r.mono0) / 1e9, o->argv ? "exit status" : "pid", o->argv ?
+		 exit_code : (int)r.root, o->output);
+	*ret_exit = exit_code;
+	ret = 0;
+	goto out_close;
+
+out_reap:
+	/* Never leave a held or running workload behind a failed recording. */
+	if (r.wl.pid > 0 && !r.root_done) {
+		kill(r.wl.pid, SIGKILL);
+		waitpid(r.wl.pid, NULL, 0);
+	}
+	if (r.wl.gate_fd >= 0)
+		close(r.wl.gate_fd);
+	if (r.wl.err_fd >= 0)
+		close(r.wl.err_fd);
+	/* Nothing ran: leave no half-made recording behind. */
+	if (!r.mono0 && r.rf) {
+		recfile_close(r.rf);
+		r.rf = NULL;
+		unlink(o->output);
+	}
+out_close:
+	sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	if (ep >= 0)
+		close(ep);
+	if (sfd >= 0)
+		close(sfd);
+	if (tfd >= 0)
+		close(tfd);
+	if (dfd >= 0)
+		close(dfd);
+	if (mfd >= 0)
+		close(mfd);
+	if (pidfd >= 0)
+		close(pidfd);
+	recfile_close(r.rf);
+out_free:
+	recorder_free(&r);
+	return ret;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * recorder: one recording from start to end: loads the probes, starts or
+ * follows the workload, tracks phases, reads the aggregates each tick into
+ * the recording, and finishes it when the workload ends or is interrupted.
+ * `hvtrace record` is a thin shell over it; `hvtrace bench` runs it N times.
+ */
+#ifndef HVT_RECORDER_H
+#define HVT_RECORDER_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct record_opts {
+	const char *output;	/* recording path */
+	const char *label;
+	const char *user;	/* run the workload as this user */
+	unsigned int interval_ms;
+	double duration_s;	/* 0: until the workload ends */
+	pid_t pid;		/* follow this process tree instead of starting argv */
+	char **argv;		/* the command */
+	int system_wide;
+	int auto_phases;
+	int quiet;		/* no progress lines on stderr */
+};
+
+/*
+ * Records. On success returns 0 and the workload's exit code (a shell's: code
+ * or 128 + signal; 0 when following --pid) in *ret_exit. On failure returns
+ * -errno and a sentence in err; a recording already begun is closed readable.
+ */
+int recorder_run(const struct record_opts *opts, int *ret_exit, char *err, size_t errlen);
+
+#endif /* HVT_RECORDER_H */
