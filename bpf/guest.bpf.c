@@ -14,11 +14,6 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-#define NR_CLONE 56
-#define NR_FORK 57
-#define NR_VFORK 58
-#define NR_CLONE3 435
-
 const volatile __u8 system_wide;
 const volatile __u32 self_tgid;		/* the recorder: never counted */
 
@@ -195,14 +190,15 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 	cs = bpf_task_storage_get(&tasks, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!cs)
 		return 0;
+	/* By what was made, not by which syscall made it (glibc's fork is clone). */
 	if (child->pid != child->tgid)
 		kind = HVT_PROC_THREAD;
-	else if (ps->nr == NR_FORK)
-		kind = HVT_PROC_FORK;
-	else if (ps->nr == NR_VFORK)
+	else if (child->vfork_done)
 		kind = HVT_PROC_VFORK;
-	else
+	else if (child->mm == parent->mm)
 		kind = HVT_PROC_CLONE;
+	else
+		kind = HVT_PROC_FORK;
 	c = phase_counts(slot);
 	if (c)
 		c->proc[kind]++;
@@ -217,27 +213,18 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 	return 0;
 }
 
-static __always_inline int is_self_comm(const char *comm)
-{
-	/* `hvtrace mark` run by the workload must not open a phase of its own. */
-	return comm[0] == 'h' && comm[1] == 'v' && comm[2] == 't' && comm[3] == 'r' &&
-	       comm[4] == 'a' && comm[5] == 'c' && comm[6] == 'e' && comm[7] == 0;
-}
-
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
 	struct hvt_counts *c;
 	struct hvt_event *e;
-	char comm[HVT_COMM_LEN];
 	__u32 phase, type = HVT_EV_EXEC;
 	__u32 ppid;
 
 	if (!task_state(p))
 		return 0;
 	ppid = BPF_CORE_READ(p, real_parent, tgid);
-	bpf_probe_read_kernel_str(comm, sizeof(comm), p->comm);
-	if (shared.auto_phases && ppid == shared.root_tgid && !is_self_comm(comm)) {
+	if (shared.auto_phases && ppid == shared.root_tgid) {
 		/* A command run by the workload's root opens a phase; the same
 		 * process exec'ing again (env, a wrapper) only renames it. */
 		if (shared.phase_owner != (__u32)p->tgid) {

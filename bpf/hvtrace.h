@@ -30,10 +30,10 @@ enum hvt_fault_kind {
 
 /* Process events counted per phase. */
 enum hvt_proc_kind {
-	HVT_PROC_FORK,		/* fork(2) */
-	HVT_PROC_VFORK,		/* vfork(2) */
-	HVT_PROC_CLONE,		/* clone/clone3 making a process */
-	HVT_PROC_THREAD,	/* clone/clone3 making a thread */
+	HVT_PROC_FORK,		/* a new process with its own memory (fork, clone) */
+	HVT_PROC_VFORK,		/* a process borrowing its parent's memory until exec */
+	HVT_PROC_CLONE,		/* a process sharing its parent's memory (CLONE_VM) */
+	HVT_PROC_THREAD,	/* a new thread (CLONE_THREAD) */
 	HVT_PROC_EXEC,
 	HVT_PROC_EXIT,		/* a whole process (thread group) ended */
 	HVT_PROC_KINDS,

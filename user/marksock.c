@@ -118,7 +118,7 @@ int marksock_serve(int lfd, uid_t allow_uid, marksock_fn on_mark, void *ctx)
 		reply(fd, "ERR %s\n", "bad phase name (1 to 63 printable characters)", 0);
 		goto out_close;
 	}
-	id = on_mark(ctx, line + 5, msg, sizeof(msg));
+	id = on_mark(ctx, line + 5, cred.pid, msg, sizeof(msg));
 	if (id < 0)
 		reply(fd, "ERR %s\n", msg[0] ? msg : strerror(-id), 0);
 	else

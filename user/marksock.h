@@ -21,10 +21,10 @@ int marksock_listen(char *ret_name, size_t len);
 
 /*
  * Serves one connection waiting on LFD. Requests from other users than
- * ALLOW_UID (and root) are refused. ON_MARK returns a phase id or -errno and
- * may fill MSG with a reason.
+ * ALLOW_UID (and root) are refused. ON_MARK gets the asking process's pid,
+ * returns a phase id or -errno and may fill MSG with a reason.
  */
-typedef int (*marksock_fn)(void *ctx, const char *name, char *msg, size_t len);
+typedef int (*marksock_fn)(void *ctx, const char *name, pid_t peer, char *msg, size_t len);
 int marksock_serve(int lfd, uid_t allow_uid, marksock_fn on_mark, void *ctx);
 
 /* Client: asks the recorder at SOCKNAME to start phase NAME. Returns the

@@ -179,18 +179,33 @@ static void on_event(void *ctx, const struct hvt_event *e)
 	}
 }
 
-static int on_mark(void *ctx, const char *name, char *msg, size_t len)
+static int on_mark(void *ctx, const char *name, pid_t peer, char *msg, size_t len)
 {
 	struct recorder *r = ctx;
 	int64_t now = now_mono_ns();
+	struct phase *cur;
 	unsigned int id;
 
 	/* Explicit marks take over from automatic phases for the rest of the run. */
 	__atomic_store_n(&r->sh->auto_phases, 0, __ATOMIC_SEQ_CST);
-	id = __atomic_add_fetch(&r->sh->phase, 1, __ATOMIC_SEQ_CST);
-	if (phases_open(&r->ph, id, name, "mark", now, 0)) {
-		snprintf(msg, len, "out of memory");
-		return -ENOMEM;
+	/*
+	 * `hvtrace mark` run by the workload's root opened an automatic phase of
+	 * its own when it exec'd: that phase becomes the mark's.
+	 */
+	guest_view_consume(r->gv);
+	cur = &r->ph.v[phases_current(&r->ph)];
+	if (peer > 0 && cur->known && cur->pid == peer && !strcmp(cur->source, "auto")) {
+		snprintf(cur->name, sizeof(cur->name), "%s", name);
+		cur->source = "mark";
+		cur->pid = 0;
+		id = cur->id;
+		now = cur->start_mono;
+	} else {
+		id = __atomic_add_fetch(&r->sh->phase, 1, __ATOMIC_SEQ_CST);
+		if (phases_open(&r->ph, id, name, "mark", now, 0)) {
+			snprintf(msg, len, "out of memory");
+			return -ENOMEM;
+		}
 	}
 	progress(r, "phase %u: %s (mark, +%.1f s)", id, name, (now - r->mono0) / 1e9);
 	return id;

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * gt: a ground-truth workload. It runs a list of steps and makes exactly the
+ * syscalls and page faults the steps say, so tests can assert exact counts.
+ *   gt STEP...
+ *   mark NAME        run `$HVTRACE mark NAME` (fork + exec + wait)
+ *   getppid N        N getppid syscalls
+ *   touch M          write one byte to each of M fresh anonymous pages
+ *   child-getppid N  fork a child that makes N getppid syscalls, wait for it
+ *   sleep MS         nanosleep
+ *   exit CODE        exit now with CODE
+ * Built static, it makes no syscall its source does not show (libc start-up
+ * aside, which happens before the first step).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+static void die(const char *what)
+{
+	perror(what);
+	exit(100);
+}
+
+static void getppids(long n)
+{
+	long i;
+
+	for (i = 0; i < n; i++)
+		syscall(SYS_getppid);
+}
+
+static void touch(long pages)
+{
+	long psize = sysconf(_SC_PAGESIZE), i;
+	char *p = mmap(NULL, pages * psize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+
+	if (p == MAP_FAILED)
+		die("mmap");
+	for (i = 0; i < pages; i++)
+		p[i * psize] = 1;
+}
+
+static void wait_ok(pid_t pid, const char *what)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+		die(what);
+}
+
+static void mark(const char *name)
+{
+	const char *hvtrace = getenv("HVTRACE");
+	pid_t pid;
+
+	if (!hvtrace)
+		hvtrace = "hvtrace";
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		execlp(hvtrace, "hvtrace", "mark", name, (char *)NULL);
+		_exit(127);
+	}
+	wait_ok(pid, "hvtrace mark");
+}
+
+int main(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i + 1 < argc; i += 2) {
+		const char *op = argv[i], *arg = argv[i + 1];
+		long n = atol(arg);
+
+		if (!strcmp(op, "mark")) {
+			mark(arg);
+		} else if (!strcmp(op, "getppid")) {
+			getppids(n);
+		} else if (!strcmp(op, "touch")) {
+			touch(n);
+		} else if (!strcmp(op, "child-getppid")) {
+			pid_t pid = fork();
+
+			if (pid < 0)
+				die("fork");
+			if (pid == 0) {
+				getppids(n);
+				_exit(0);
+			}
+			wait_ok(pid, "child");
+		} else if (!strcmp(op, "sleep")) {
+			struct timespec ts = { n / 1000, (n % 1000) * 1000000 };
+
+			nanosleep(&ts, NULL);
+		} else if (!strcmp(op, "exit")) {
+			exit(n);
+		} else {
+			fprintf(stderr, "gt: unknown step '%s'\n", op);
+			return 2;
+		}
+	}
+	if (i < argc) {
+		fprintf(stderr, "gt: step '%s' lacks its argument\n", argv[i]);
+		return 2;
+	}
+	return 0;
+}
