@@ -10,19 +10,9 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "hvtrace.h"
-#include "bits.bpf.h"
+#include "scope.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-const volatile __u8 system_wide;
-const volatile __u32 self_tgid;		/* the recorder: never counted */
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct hvt_task);
-} tasks SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -50,40 +40,9 @@ struct {
 	__uint(max_entries, 1 << 20);
 } events SEC(".maps");
 
-struct hvt_shared shared;
-
-static __always_inline __u32 phase_slot(void)
-{
-	__u32 p = *(volatile __u32 *)&shared.phase;
-
-	return p < HVT_MAX_PHASES ? p : HVT_MAX_PHASES - 1;
-}
-
-static __always_inline struct hvt_task *task_state(struct task_struct *t)
-{
-	if (!system_wide)
-		return bpf_task_storage_get(&tasks, t, 0, 0);
-	if (t->tgid == self_tgid)
-		return 0;
-	return bpf_task_storage_get(&tasks, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-}
-
 static __always_inline struct hvt_counts *phase_counts(__u32 slot)
 {
 	return bpf_map_lookup_elem(&counts, &slot);
-}
-
-static __always_inline void agg_add(struct hvt_agg *a, __u64 ns)
-{
-	__u32 slot = log2l(ns);
-
-	a->count++;
-	a->sum_ns += ns;
-	if (ns > a->max_ns)
-		a->max_ns = ns;
-	if (slot >= HVT_HIST_SLOTS)
-		slot = HVT_HIST_SLOTS - 1;
-	a->hist[slot]++;
 }
 
 SEC("tp_btf/sys_enter")

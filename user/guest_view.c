@@ -217,7 +217,17 @@ int guest_view_track_tree(struct guest_view *gv, pid_t root)
 
 struct hvt_shared *guest_view_shared(struct guest_view *gv)
 {
-	return &gv->skel->bss->shared;
+	return &gv->skel->data_shared->shared;
+}
+
+int guest_view_tasks_fd(struct guest_view *gv)
+{
+	return bpf_map__fd(gv->skel->maps.tasks);
+}
+
+int guest_view_shared_fd(struct guest_view *gv)
+{
+	return bpf_map__fd(gv->skel->maps.data_shared);
 }
 
 int guest_view_events_fd(struct guest_view *gv)

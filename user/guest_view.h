@@ -34,6 +34,10 @@ int guest_view_track_tree(struct guest_view *gv, pid_t pid);
 struct hvt_shared *guest_view_shared(struct guest_view *gv);
 
 int guest_view_events_fd(struct guest_view *gv);	/* for epoll */
+
+/* The scope and phase maps, for another BPF object to reuse (bpf_map__reuse_fd). */
+int guest_view_tasks_fd(struct guest_view *gv);
+int guest_view_shared_fd(struct guest_view *gv);
 int guest_view_consume(struct guest_view *gv);		/* delivers queued events */
 
 /* Per-phase aggregates summed over CPUs. */
