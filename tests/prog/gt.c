@@ -7,8 +7,10 @@
  *   getppid N        N getppid syscalls
  *   touch M          write one byte to each of M fresh anonymous pages
  *   child-getppid N  fork a child that makes N getppid syscalls, wait for it
+ *   spawn N          N times: fork, exec this program with no steps, wait
  *   sleep MS         nanosleep
  *   exit CODE        exit now with CODE
+ *   gt -t STEP...    also print "elapsed_ns N" (the steps alone) on stderr
  * Built static, it makes no syscall its source does not show (libc start-up
  * aside, which happens before the first step).
  */
@@ -72,11 +74,20 @@ static void mark(const char *name)
 	wait_ok(pid, "hvtrace mark");
 }
 
+static long long mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);	/* vDSO: not a syscall */
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 int main(int argc, char **argv)
 {
-	int i;
+	int i = 1, timed = argc > 1 && !strcmp(argv[1], "-t");
+	long long t0 = mono_ns();
 
-	for (i = 1; i + 1 < argc; i += 2) {
+	for (i += timed; i + 1 < argc; i += 2) {
 		const char *op = argv[i], *arg = argv[i + 1];
 		long n = atol(arg);
 
@@ -96,6 +107,20 @@ int main(int argc, char **argv)
 				_exit(0);
 			}
 			wait_ok(pid, "child");
+		} else if (!strcmp(op, "spawn")) {
+			long k;
+
+			for (k = 0; k < n; k++) {
+				pid_t pid = fork();
+
+				if (pid < 0)
+					die("fork");
+				if (pid == 0) {
+					execl("/proc/self/exe", "gt", (char *)NULL);
+					_exit(127);
+				}
+				wait_ok(pid, "spawned gt");
+			}
 		} else if (!strcmp(op, "sleep")) {
 			struct timespec ts = { n / 1000, (n % 1000) * 1000000 };
 
@@ -111,5 +136,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gt: step '%s' lacks its argument\n", argv[i]);
 		return 2;
 	}
+	if (timed)
+		fprintf(stderr, "elapsed_ns %lld\n", mono_ns() - t0);
 	return 0;
 }
