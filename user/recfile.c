@@ -506,6 +506,58 @@ static int stat_cmp(const void *a, const void *b)
 	return x->key < y->key ? -1 : x->key > y->key;
 }
 
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/*
+ * Reads the 100-byte SQLite header ourselves, so that "not a recording",
+ * "newer schema" and "truncated" each get their own sentence before SQLite
+ * sees the file.
+ */
+static int check_header(const char *path, int64_t size, char *ret_err, size_t errlen)
+{
+	unsigned char h[100];
+	uint32_t page_size, pages, version;
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (!f) {
+		set_err(ret_err, errlen, "cannot open recording '%s': %s", path, strerror(errno));
+		return -errno;
+	}
+	n = fread(h, 1, sizeof(h), f);
+	fclose(f);
+	if (n < 16 || memcmp(h, "SQLite format 3", 16) ||
+	    (n == sizeof(h) && be32(h + 68) != RECFILE_APP_ID)) {
+		set_err(ret_err, errlen, "cannot open recording '%s': not an hvtrace recording", path);
+		return -EINVAL;
+	}
+	if (n < sizeof(h)) {
+		set_err(ret_err, errlen, "cannot open recording '%s': truncated (%zu bytes)", path, n);
+		return -EIO;
+	}
+	version = be32(h + 60);
+	if (version < 1 || version > RECFILE_SCHEMA) {
+		set_err(ret_err, errlen,
+			"cannot open recording '%s': schema %u, this hvtrace reads 1 to %d%s", path,
+			version, RECFILE_SCHEMA, version > RECFILE_SCHEMA ? " (upgrade hvtrace)" : "");
+		return -EPROTO;
+	}
+	page_size = (uint32_t)h[16] << 8 | h[17];
+	if (page_size == 1)
+		page_size = 65536;
+	pages = be32(h + 28);
+	if (pages && (int64_t)pages * page_size > size) {
+		set_err(ret_err, errlen,
+			"cannot open recording '%s': truncated (%lld of %lld bytes)", path,
+			(long long)size, (long long)pages * page_size);
+		return -EIO;
+	}
+	return 0;
+}
+
 static int pragma_int(sqlite3 *db, const char *sql, int *ret)
 {
 	sqlite3_stmt *st;
@@ -559,23 +611,22 @@ struct recording *recording_load(const char *path, char *ret_err, size_t errlen)
 		errno = EINVAL;
 		return NULL;
 	}
+	err = check_header(path, sb.st_size, ret_err, errlen);
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL)) {
 		set_err(ret_err, errlen, "cannot open recording '%s': %s", path,
 			db ? sqlite3_errmsg(db) : "out of memory");
 		errno = EIO;
 		goto out_close;
 	}
-	if (pragma_int(db, "PRAGMA application_id", &app_id) || app_id != RECFILE_APP_ID) {
-		set_err(ret_err, errlen, "cannot open recording '%s': not an hvtrace recording", path);
-		errno = EINVAL;
-		goto out_close;
-	}
-	if (pragma_int(db, "PRAGMA user_version", &version) || version < 1 ||
-	    version > RECFILE_SCHEMA) {
-		set_err(ret_err, errlen,
-			"cannot open recording '%s': schema %d, this hvtrace reads 1 to %d%s", path,
-			version, RECFILE_SCHEMA, version > RECFILE_SCHEMA ? " (upgrade hvtrace)" : "");
-		errno = EPROTO;
+	if (pragma_int(db, "PRAGMA application_id", &app_id) || app_id != RECFILE_APP_ID ||
+	    pragma_int(db, "PRAGMA user_version", &version)) {
+		set_err(ret_err, errlen, "cannot open recording '%s': truncated or damaged (%s)",
+			path, sqlite3_errmsg(db));
+		errno = EIO;
 		goto out_close;
 	}
 	rec = calloc(1, sizeof(*rec));
@@ -596,7 +647,8 @@ struct recording *recording_load(const char *path, char *ret_err, size_t errlen)
 		}
 	}
 	sqlite3_close(db);
-	qsort(rec->stats, rec->n_stats, sizeof(*rec->stats), stat_cmp);
+	if (rec->n_stats)
+		qsort(rec->stats, rec->n_stats, sizeof(*rec->stats), stat_cmp);
 	return rec;
 
 out_close:

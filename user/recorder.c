@@ -16,6 +16,7 @@
 
 #include "guest_view.h"
 #include "marksock.h"
+#include "perfctr.h"
 #include "phase.h"
 #include "recfile.h"
 #include "recorder.h"
@@ -71,6 +72,9 @@ struct recorder {
 	int root_status;
 	int64_t root_exit_mono;		/* from the kernel's exit event */
 	struct rusage root_ru;
+	struct perfctr *pc;		/* NULL when perf events cannot be opened */
+	struct perfctr_value pc_base[16];	/* totals when the current phase began */
+	int pc_phase;			/* the phase pc_base belongs to */
 };
 
 static void progress(const struct recorder *r, const char *fmt, ...)
@@ -143,6 +147,41 @@ static void procs_flush_all(struct recorder *r)
 	}
 }
 
+/* ---- perf counters -------------------------------------------------------- */
+
+/*
+ * Perf counters cannot be split by phase in the kernel: a phase's counts are
+ * the difference of two reads, taken when user space learns of the phase
+ * change (milliseconds late at most) and at every tick.
+ */
+static void counters_flush(struct recorder *r, int next_phase)
+{
+	struct perfctr_value now[16];
+	size_t i, n;
+	int got;
+
+	if (!r->pc)
+		return;
+	n = perfctr_count(r->pc);
+	if (n > 16)
+		n = 16;
+	got = perfctr_read(r->pc, now, n);
+	if (got < 0)
+		return;
+	for (i = 0; i < (size_t)got; i++) {
+		const struct perfctr_value *v = &now[i], *b = &r->pc_base[i];
+
+		note_err(r, recfile_put_counter(r->rf, r->pc_phase, perfctr_name(r->pc, i),
+						v->supported, v->value - b->value,
+						v->enabled_ns - b->enabled_ns,
+						v->running_ns - b->running_ns));
+	}
+	if (next_phase != r->pc_phase) {
+		memcpy(r->pc_base, now, sizeof(now[0]) * got);
+		r->pc_phase = next_phase;
+	}
+}
+
 /* ---- events from the kernel side ---------------------------------------- */
 
 static void on_event(void *ctx, const struct hvt_event *e)
@@ -167,6 +206,7 @@ static void on_event(void *ctx, const struct hvt_event *e)
 		phase_name_from_path(name, sizeof(name), e->path, e->comm);
 		if (phases_open(&r->ph, e->phase, name, "auto", e->ts_ns, e->pid))
 			note_err(r, -ENOMEM);
+		counters_flush(r, e->phase);
 		progress(r, "phase %u: %s (+%.1f s)", e->phase, name,
 			 (e->ts_ns - r->mono0) / 1e9);
 		break;
@@ -207,6 +247,7 @@ static int on_mark(void *ctx, const char *name, pid_t peer, char *msg, size_t le
 			return -ENOMEM;
 		}
 	}
+	counters_flush(r, id);
 	progress(r, "phase %u: %s (mark, +%.1f s)", id, name, (now - r->mono0) / 1e9);
 	return id;
 }
@@ -323,6 +364,7 @@ static int flush(struct recorder *r, int final)
 	for (slot = final ? 0 : r->read_lo; slot <= cur && !err; slot++)
 		err = flush_slot(r, slot);
 	flush_steal(r, cur);
+	counters_flush(r, r->pc_phase);
 	r->read_lo = cur;
 	note_err(r, phases_write(&r->ph, r->rf));
 	note_err(r, recfile_set_meta_int(r->rf, "end_mono_ns", now_mono_ns()));
@@ -512,6 +554,10 @@ static int start_workload(struct recorder *r, const char *sock, uid_t uid, gid_t
 		snprintf(err, errlen, "cannot put the workload in scope: %s", strerror(-ret));
 		return ret;
 	}
+	/* Counting starts at its exec; without counters the recording goes on. */
+	r->pc = perfctr_open(r->root, PERFCTR_ON_EXEC);
+	if (!r->pc)
+		progress(r, "no perf counters: %s", strerror(errno));
 	r->sh->root_tgid = r->root;
 	r->sh->auto_phases = r->o->auto_phases;
 	r->mono0 = now_mono_ns();
@@ -549,6 +595,8 @@ static int follow_pid(struct recorder *r, char *err, size_t errlen)
 	fclose(f);
 	comm[strcspn(comm, "\n")] = '\0';
 	r->root = r->o->pid;
+	/* Only processes created from now on count here (perf's inherit). */
+	r->pc = perfctr_open(r->root, 0);
 	ret = guest_view_track_tree(r->gv, r->root);
 	if (ret < 0) {
 		snprintf(err, errlen, "cannot follow process %d: %s", (int)r->root,
@@ -565,6 +613,7 @@ static int follow_pid(struct recorder *r, char *err, size_t errlen)
 static void recorder_free(struct recorder *r)
 {
 	procs_flush_all(r);
+	perfctr_close(r->pc);
 	guest_view_close(r->gv);
 	phases_free(&r->ph);
 	free(r->sys_now);
