@@ -14,7 +14,10 @@ static const struct cmd {
 	{ "record", cmd_record, "run a command (or follow a process) and record where its time goes" },
 	{ "report", cmd_report, "per-phase breakdown of a recording (text, --json, --csv)" },
 	{ "mark", cmd_mark, "from inside a recorded workload: start a phase named NAME" },
+	{ "bench", cmd_bench, "the talk's procedure: N recorded runs of a command, summed up" },
+	{ "detect", cmd_detect, "which hypervisor or container this is, how it runs, and why" },
 	{ "table", cmd_table, "the talk's result table: mean, min, max and % per label" },
+	{ "calibrate", cmd_calibrate, "unit costs here: syscall, fault, fork, exec, cpuid, ..." },
 };
 
 static void usage(FILE *f)

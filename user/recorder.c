@@ -90,6 +90,15 @@ static void progress(const struct recorder *r, const char *fmt, ...)
 	va_end(ap);
 }
 
+static void report_progress(const struct recorder *r)
+{
+	int cur = phases_current(&r->ph);
+
+	if (r->o->on_progress && r->ph.n)
+		r->o->on_progress(r->o->progress_ctx, cur, r->ph.v[cur].name,
+				  now_mono_ns() - r->mono0);
+}
+
 static void note_err(struct recorder *r, int err)
 {
 	if (err < 0 && !r->write_err)
@@ -207,6 +216,7 @@ static void on_event(void *ctx, const struct hvt_event *e)
 		if (phases_open(&r->ph, e->phase, name, "auto", e->ts_ns, e->pid))
 			note_err(r, -ENOMEM);
 		counters_flush(r, e->phase);
+		report_progress(r);
 		progress(r, "phase %u: %s (+%.1f s)", e->phase, name,
 			 (e->ts_ns - r->mono0) / 1e9);
 		break;
@@ -248,6 +258,7 @@ static int on_mark(void *ctx, const char *name, pid_t peer, char *msg, size_t le
 		}
 	}
 	counters_flush(r, id);
+	report_progress(r);
 	progress(r, "phase %u: %s (mark, +%.1f s)", id, name, (now - r->mono0) / 1e9);
 	return id;
 }
@@ -370,6 +381,8 @@ static int flush(struct recorder *r, int final)
 	note_err(r, recfile_set_meta_int(r->rf, "end_mono_ns", now_mono_ns()));
 	note_err(r, recfile_commit(r->rf));
 	r->tick++;
+	if (!final)
+		report_progress(r);
 	return err ? err : r->write_err;
 }
 

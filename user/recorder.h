@@ -9,6 +9,7 @@
 #define HVT_RECORDER_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct record_opts {
@@ -22,6 +23,9 @@ struct record_opts {
 	int system_wide;
 	int auto_phases;
 	int quiet;		/* no progress lines on stderr */
+	/* Called at each tick and phase change, e.g. for `hvtrace bench`'s progress line. */
+	void (*on_progress)(void *ctx, int phase, const char *phase_name, int64_t elapsed_ns);
+	void *progress_ctx;
 };
 
 /*
