@@ -161,7 +161,7 @@ void jsonw_float(struct jsonw *w, double v)
 {
 	element(w);
 	if (isfinite(v))
-		fprintf(w->f, "%.10g", v);
+		fprintf(w->f, "%.15g", v);
 	else
 		fputs("null", w->f);
 }
