@@ -14,6 +14,12 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+#define NR_CLONE 56
+#define NR_VFORK 58
+#define NR_CLONE3 435
+#define CLONE_VM 0x100
+#define CLONE_VFORK 0x4000
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, HVT_MAX_PHASES * HVT_NR_SYSCALLS);
@@ -149,15 +155,28 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 	cs = bpf_task_storage_get(&tasks, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!cs)
 		return 0;
-	/* By what was made, not by which syscall made it (glibc's fork is clone). */
-	if (child->pid != child->tgid)
+	/*
+	 * By what was made, not by which syscall made it (glibc's fork is clone).
+	 * The parent is still in the syscall: its flags are in its registers
+	 * (vfork_done is set only after this tracepoint).
+	 */
+	if (child->pid != child->tgid) {
 		kind = HVT_PROC_THREAD;
-	else if (child->vfork_done)
-		kind = HVT_PROC_VFORK;
-	else if (child->mm == parent->mm)
-		kind = HVT_PROC_CLONE;
-	else
-		kind = HVT_PROC_FORK;
+	} else {
+		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(parent);
+		__u64 flags = 0, uargs;
+
+		if (ps->nr == NR_VFORK) {
+			flags = CLONE_VFORK | CLONE_VM;
+		} else if (ps->nr == NR_CLONE) {
+			flags = BPF_CORE_READ(regs, di);
+		} else if (ps->nr == NR_CLONE3) {
+			uargs = BPF_CORE_READ(regs, di);	/* struct clone_args, flags first */
+			bpf_probe_read_user(&flags, sizeof(flags), (void *)uargs);
+		}
+		kind = flags & CLONE_VFORK ? HVT_PROC_VFORK :
+		       flags & CLONE_VM ? HVT_PROC_CLONE : HVT_PROC_FORK;
+	}
 	c = phase_counts(slot);
 	if (c)
 		c->proc[kind]++;
