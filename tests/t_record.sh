@@ -128,6 +128,26 @@ test_sigint_stops_workload() {
 	fi
 }
 
+test_killed_recorder_leaves_readable_file() {
+	local rec=$TMP/killed.hvt pid
+	"$HVTRACE" record -q -i 100 -o "$rec" -- "$GT" mark a getppid 1000 sleep 3000 &
+	pid=$!
+	sleep 1.5
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null
+	sleep 0.3
+	expect_eq record_killed_keeps_last_tick 1000 "$(count "$rec" a syscall getppid)"
+	expect_eq record_killed_marked_incomplete 0 "$(sql "$rec" "SELECT value FROM meta WHERE key='complete'")"
+	if "$HVTRACE" report "$rec" | grep -q 'INCOMPLETE'; then ok record_killed_report_says_incomplete
+	else fail record_killed_report_says_incomplete "report does not say INCOMPLETE"; fi
+	if pgrep -f "$GT mark a getppid 1000" >/dev/null; then
+		fail record_killed_takes_workload_along "the workload outlived its recorder"
+		pkill -f "$GT mark a getppid 1000"
+	else
+		ok record_killed_takes_workload_along
+	fi
+}
+
 test_pid_mode() {
 	local rec=$TMP/pid.hvt pid
 	"$GT" sleep 500 getppid 4242 sleep 200 &
@@ -165,5 +185,6 @@ test_auto_phases_and_wall_time
 test_marks_override_auto
 test_exit_status
 test_sigint_stops_workload
+test_killed_recorder_leaves_readable_file
 test_pid_mode
 test_bad_input

@@ -150,6 +150,10 @@ struct recfile *recfile_create(const char *path, char *ret_err, size_t errlen)
 		if (sqlite3_prepare_v3(rf->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &rf->st[i],
 				       NULL))
 			goto out_db_err;
+	/* The header (application id, schema) into the main file now, so a killed
+	 * recorder leaves a file that says what it is. */
+	if (sqlite3_exec(rf->db, "PRAGMA wal_checkpoint(TRUNCATE);", NULL, NULL, NULL))
+		goto out_db_err;
 	return rf;
 
 out_db_err:
@@ -520,6 +524,8 @@ static int check_header(const char *path, int64_t size, char *ret_err, size_t er
 {
 	unsigned char h[100];
 	uint32_t page_size, pages, version;
+	char wal[4096];
+	struct stat wsb;
 	FILE *f = fopen(path, "rb");
 	size_t n;
 
@@ -529,6 +535,11 @@ static int check_header(const char *path, int64_t size, char *ret_err, size_t er
 	}
 	n = fread(h, 1, sizeof(h), f);
 	fclose(f);
+	/* With a write-ahead log beside it (a recorder still running, or killed),
+	 * the main file's header may be stale: SQLite reads the log. */
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	if (n >= 16 && !memcmp(h, "SQLite format 3", 16) && !stat(wal, &wsb) && wsb.st_size > 0)
+		return 0;
 	if (n < 16 || memcmp(h, "SQLite format 3", 16) ||
 	    (n == sizeof(h) && be32(h + 68) != RECFILE_APP_ID)) {
 		set_err(ret_err, errlen, "cannot open recording '%s': not an hvtrace recording", path);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -119,6 +120,10 @@ int workload_spawn(struct workload *w, char **argv, uid_t uid, gid_t gid, const 
 		if (sock)
 			setenv(MARKSOCK_ENV, sock, 1);
 		e = drop_privileges(uid, gid);
+		/* A recorder that dies (even by SIGKILL) takes its workload along. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() == 1)
+			_exit(127);
 		/* Held here until the recorder has it in scope. */
 		if (!e && read(gate[0], &c, 1) < 0)
 			e = -errno;
