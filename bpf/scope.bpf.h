@@ -10,6 +10,8 @@
 
 #include "bits.bpf.h"
 
+_Static_assert((HVT_HIST_SLOTS & (HVT_HIST_SLOTS - 1)) == 0, "slots must be a power of two");
+
 const volatile __u8 system_wide;
 const volatile __u32 self_tgid;		/* the recorder: never counted */
 
@@ -51,7 +53,12 @@ static __always_inline void agg_add(struct hvt_agg *a, __u64 ns)
 		a->max_ns = ns;
 	if (slot >= HVT_HIST_SLOTS)
 		slot = HVT_HIST_SLOTS - 1;
-	a->hist[slot]++;
+	/*
+	 * clang bounds-checks a copy of slot, which older verifiers (6.1) do not
+	 * track back; hiding the value and masking it gives them a bound they see.
+	 */
+	asm volatile("" : "+r"(slot));
+	a->hist[slot & (HVT_HIST_SLOTS - 1)]++;
 }
 
 #endif /* HVT_SCOPE_BPF_H */

@@ -29,6 +29,7 @@ test_exact_syscalls_per_phase() {
 	fi
 	expect_eq record_mark_phases_named "gt a b" "$(sql "$rec" "SELECT group_concat(name, ' ')
 		FROM (SELECT name FROM phase ORDER BY id)")"
+	expect_eq record_stores_every_calibration_probe 8 "$(sql "$rec" "SELECT COUNT(*) FROM calib WHERE unit_ns > 0")"
 	expect_eq record_complete_flag 1 "$(sql "$rec" "SELECT value FROM meta WHERE key='complete'")"
 }
 
@@ -37,7 +38,7 @@ test_child_counted_unrelated_not() {
 	# An unrelated process making getppid calls all along must not be counted.
 	"$GT" getppid 400000000 &
 	pid=$!
-	"$HVTRACE" record -q -o "$rec" -- "$GT" mark a getppid 1000 child-getppid 2345
+	"$HVTRACE" record -q --no-calibrate -o "$rec" -- "$GT" mark a getppid 1000 child-getppid 2345
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	expect_eq record_child_syscalls_counted_unrelated_not 3345 "$(count "$rec" a syscall getppid)"
@@ -48,7 +49,7 @@ test_system_wide_counts_others() {
 	local rec=$TMP/sys.hvt pid n
 	"$GT" getppid 400000000 &
 	pid=$!
-	"$HVTRACE" record -q -a -o "$rec" -- "$GT" sleep 300
+	"$HVTRACE" record -q --no-calibrate -a -o "$rec" -- "$GT" sleep 300
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	n=$(sql "$rec" "SELECT COALESCE(SUM(count), 0) FROM stat WHERE kind='syscall' AND name='getppid'")
@@ -62,7 +63,7 @@ test_system_wide_counts_others() {
 test_auto_phases_and_wall_time() {
 	local rec=$TMP/auto.hvt t0 t1 ext wall sum
 	t0=$(date +%s%N)
-	"$HVTRACE" record -q -o "$rec" -- sh -c '/bin/true; sleep 0.5; ls / >/dev/null'
+	"$HVTRACE" record -q --no-calibrate -o "$rec" -- sh -c '/bin/true; sleep 0.5; ls / >/dev/null'
 	t1=$(date +%s%N)
 	expect_eq record_auto_phases_named "sh true sleep ls" "$(sql "$rec" "SELECT
 		group_concat(name, ' ') FROM (SELECT name FROM phase ORDER BY id)")"
@@ -94,14 +95,14 @@ test_auto_phases_and_wall_time() {
 
 test_marks_override_auto() {
 	local rec=$TMP/marks.hvt
-	"$HVTRACE" record -q -o "$rec" -- sh -c "/bin/true; $HVTRACE mark build; /bin/true; ls >/dev/null"
+	"$HVTRACE" record -q --no-calibrate -o "$rec" -- sh -c "/bin/true; $HVTRACE mark build; /bin/true; ls >/dev/null"
 	expect_eq record_marks_stop_auto_phases "sh true build" "$(sql "$rec" "SELECT
 		group_concat(name, ' ') FROM (SELECT name FROM phase ORDER BY id)")"
 }
 
 test_exit_status() {
 	local rec=$TMP/exit.hvt rc
-	"$HVTRACE" record -q -o "$rec" -- "$GT" exit 7
+	"$HVTRACE" record -q --no-calibrate -o "$rec" -- "$GT" exit 7
 	rc=$?
 	expect_eq record_returns_workload_exit_status 7 "$rc"
 	expect_eq record_stores_exit_status 7 "$(sql "$rec" "SELECT value FROM meta WHERE key='exit_status'")"
@@ -110,7 +111,7 @@ test_exit_status() {
 test_sigint_stops_workload() {
 	local rec=$TMP/int.hvt pid rc t0 t1
 	t0=$(date +%s)
-	"$HVTRACE" record -q -o "$rec" -- sleep 60 &
+	"$HVTRACE" record -q --no-calibrate -o "$rec" -- sleep 60 &
 	pid=$!
 	sleep 1
 	kill -INT "$pid"
@@ -130,7 +131,7 @@ test_sigint_stops_workload() {
 
 test_killed_recorder_leaves_readable_file() {
 	local rec=$TMP/killed.hvt pid
-	"$HVTRACE" record -q -i 100 -o "$rec" -- "$GT" mark a getppid 1000 sleep 3000 &
+	"$HVTRACE" record -q --no-calibrate -i 100 -o "$rec" -- "$GT" mark a getppid 1000 sleep 3000 &
 	pid=$!
 	sleep 1.5
 	kill -KILL "$pid"
@@ -152,7 +153,7 @@ test_pid_mode() {
 	local rec=$TMP/pid.hvt pid
 	"$GT" sleep 500 getppid 4242 sleep 200 &
 	pid=$!
-	"$HVTRACE" record -q -o "$rec" --pid "$pid"
+	"$HVTRACE" record -q --no-calibrate -o "$rec" --pid "$pid"
 	expect_eq record_pid_mode_exit_status 0 $?
 	wait "$pid"
 	expect_eq record_pid_counts_followed_process 4242 "$(sql "$rec" "SELECT COALESCE(SUM(count),0)
@@ -161,17 +162,17 @@ test_pid_mode() {
 
 test_bad_input() {
 	expect_fail record_missing_command_is_clear 1 "cannot run 'no-such-cmd-xyz'" -- \
-		"$HVTRACE" record -q -o "$TMP/x.hvt" -- no-such-cmd-xyz
+		"$HVTRACE" record -q --no-calibrate -o "$TMP/x.hvt" -- no-such-cmd-xyz
 	[ -e "$TMP/x.hvt" ] && fail record_missing_command_leaves_no_file "$TMP/x.hvt exists" ||
 		ok record_missing_command_leaves_no_file
 	expect_fail record_output_in_missing_dir_is_clear 1 "cannot create recording '$TMP/nodir/x.hvt'" -- \
-		"$HVTRACE" record -q -o "$TMP/nodir/x.hvt" -- true
+		"$HVTRACE" record -q --no-calibrate -o "$TMP/nodir/x.hvt" -- true
 	expect_fail record_without_privilege_names_caps 1 "CAP_BPF and CAP_PERFMON" -- \
-		setpriv --reuid=65534 --regid=65534 --clear-groups "$HVTRACE" record -q -o /tmp/np.hvt -- true
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$HVTRACE" record -q --no-calibrate -o /tmp/np.hvt -- true
 	expect_fail record_without_command_is_usage_error 2 "nothing to record" -- "$HVTRACE" record
 	expect_fail record_bad_interval_is_usage_error 2 "--interval" -- \
 		"$HVTRACE" record --interval 0 -- true
-	expect_fail record_bad_pid_is_clear 1 "no process" -- "$HVTRACE" record -q -o "$TMP/p.hvt" --pid 4194000
+	expect_fail record_bad_pid_is_clear 1 "no process" -- "$HVTRACE" record -q --no-calibrate -o "$TMP/p.hvt" --pid 4194000
 	expect_fail mark_outside_recording_is_clear 1 "not running under 'hvtrace record'" -- \
 		env -u HVTRACE_SOCK "$HVTRACE" mark x
 	expect_fail mark_bad_name_is_clear 1 "bad phase name" -- \

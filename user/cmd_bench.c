@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "calib.h"
 #include "cmds.h"
 #include "recorder.h"
 #include "runset.h"
@@ -69,6 +70,7 @@ static void usage(FILE *f)
 		"  -o, --output DIR      where the recordings go (default .; created)\n"
 		"  -i, --interval MS     recorder tick (default 1000)\n"
 		"  -q, --quiet           no progress, only the summary\n"
+		"      --no-calibrate    skip the unit-cost probes before each run (1.5 s)\n"
 		"  -h, --help            this text\n"
 		"\n"
 		"Exit status: 0 when every run succeeded; 1 when a run failed or could not be\n"
@@ -116,10 +118,12 @@ int cmd_bench(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "no-calibrate", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	struct record_opts o = { .interval_ms = 1000, .auto_phases = 1, .quiet = 1 };
+	struct record_opts o = { .interval_ms = 1000, .auto_phases = 1,
+				  .calib_budget_ns = CALIB_DEFAULT_BUDGET_NS, .quiet = 1 };
 	struct bench_progress bp = { .tty = isatty(STDERR_FILENO), .last_phase = -1 };
 	const char *label = "bench", *dir = ".";
 	char path[4096], err[512];
@@ -147,6 +151,9 @@ int cmd_bench(int argc, char **argv)
 				return hvt_usage_err("bench", "--interval: '%s' is not a number "
 						     "of milliseconds from 10 to 3600000", optarg);
 			o.interval_ms = v;
+			break;
+		case 'C':
+			o.calib_budget_ns = 0;
 			break;
 		case 'q':
 			quiet = 1;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calib.h"
 #include "cmds.h"
 #include "recorder.h"
 #include "util.h"
@@ -32,6 +33,7 @@ static void usage(FILE *f)
 		"  -p, --pid PID         follow a running process tree instead of COMMAND\n"
 		"  -d, --duration SEC    stop after SEC seconds (COMMAND gets SIGTERM)\n"
 		"      --no-auto-phases  phases only from 'hvtrace mark'\n"
+		"      --no-calibrate    skip the unit-cost probes run before COMMAND (1.5 s)\n"
 		"  -q, --quiet           no progress lines\n"
 		"  -h, --help            this text\n"
 		"\n"
@@ -56,10 +58,12 @@ int cmd_record(int argc, char **argv)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "no-auto-phases", no_argument, NULL, 'A' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "no-calibrate", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	struct record_opts o = { .output = "hvtrace.hvt", .interval_ms = 1000, .auto_phases = 1 };
+	struct record_opts o = { .output = "hvtrace.hvt", .interval_ms = 1000, .auto_phases = 1,
+				  .calib_budget_ns = CALIB_DEFAULT_BUDGET_NS };
 	char err[512], *end;
 	uint64_t v;
 	int c, ret, exit_code;
@@ -99,6 +103,9 @@ int cmd_record(int argc, char **argv)
 			break;
 		case 'A':
 			o.auto_phases = 0;
+			break;
+		case 'C':
+			o.calib_budget_ns = 0;
 			break;
 		case 'q':
 			o.quiet = 1;

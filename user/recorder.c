@@ -14,6 +14,7 @@
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 
+#include "calib.h"
 #include "guest_view.h"
 #include "marksock.h"
 #include "perfctr.h"
@@ -639,6 +640,8 @@ int recorder_run(const struct record_opts *o, int *ret_exit, char *err, size_t e
 {
 	struct guest_view_opts gvo = { .system_wide = o->system_wide, .self = getpid() };
 	struct recorder r = { .o = o, .wl = { .gate_fd = -1, .err_fd = -1 } };
+	struct calib_result calib;
+	int have_calib = 0;
 	char sock[64] = "";
 	sigset_t mask, oldmask;
 	int ep = -1, sfd = -1, tfd = -1, dfd = -1, mfd = -1, pidfd = -1, ret, exit_code = 0;
@@ -674,6 +677,26 @@ int recorder_run(const struct record_opts *o, int *ret_exit, char *err, size_t e
 		ret = -ENOMEM;
 		goto out_free;
 	}
+	/*
+	 * Calibration before the BPF side is attached: its hundreds of short-lived
+	 * children are not the workload's.
+	 */
+	if (o->calib_budget_ns > 0) {
+		struct calib_opts co = { .budget_ns = o->calib_budget_ns };
+
+		progress(&r, "calibrating (%.1f s; --no-calibrate skips it)",
+			 o->calib_budget_ns / 1e9);
+		if (calib_run(&co, &calib))
+			progress(&r, "calibration failed; the recording has no unit costs");
+		else
+			have_calib = 1;
+	}
+	/* Probes first: a kernel that refuses them must not leave an empty recording. */
+	r.gv = guest_view_open(&gvo, on_event, &r, err, errlen);
+	if (!r.gv) {
+		ret = -errno;
+		goto out_free;
+	}
 	r.rf = recfile_create(o->output, err, errlen);
 	if (!r.rf) {
 		ret = -errno;
@@ -683,10 +706,17 @@ int recorder_run(const struct record_opts *o, int *ret_exit, char *err, size_t e
 	if (getuid() == 0 && uid != 0 && chown(o->output, uid, gid) && !o->quiet)
 		fprintf(stderr, "hvtrace: note: '%s' stays owned by root\n", o->output);
 	write_start_meta(&r);
-	r.gv = guest_view_open(&gvo, on_event, &r, err, errlen);
-	if (!r.gv) {
-		ret = -errno;
-		goto out_close;
+	if (have_calib) {
+		size_t i;
+
+		note_err(&r, calib_store(&calib, r.rf));
+		for (i = 0; i < calib.n; i++)
+			if (calib.probes[i].method && !calib.probes[i].err) {
+				char key[64];
+
+				snprintf(key, sizeof(key), "calib_%s_method", calib.probes[i].probe);
+				note_err(&r, recfile_set_meta(r.rf, key, calib.probes[i].method));
+			}
 	}
 	r.sh = guest_view_shared(r.gv);
 	r.steal_ok = !sysinfo_steal_ns(&r.steal_last);
