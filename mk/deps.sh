@@ -21,6 +21,27 @@ PACKAGES=(
 say() { printf 'deps: %s\n' "$*" >&2; }
 die() { printf 'deps: error: %s\n' "$*" >&2; exit 1; }
 
+# Source packages (GNU hello for the demo and benchmarks, samba for the talk's
+# workload) need deb-src lines; add them beside the binary ones, once.
+ensure_deb_src() {
+	if grep -rqsE '^(deb-src|Types:.*deb-src)' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+		return 0
+	fi
+	[ "$(id -u)" = 0 ] || die "no deb-src sources configured; run 'sudo make deps'"
+	local src=/etc/apt/sources.list.d/debian.sources out=/etc/apt/sources.list.d/hvtrace-src.sources
+	if [ -f "$src" ]; then
+		sed 's/^Types:.*/Types: deb-src/' "$src" >"$out"
+	elif [ -f /etc/apt/sources.list ]; then
+		grep -E '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' \
+			>/etc/apt/sources.list.d/hvtrace-src.list
+	else
+		die "cannot find Debian's apt sources to add deb-src lines"
+	fi
+	say "added deb-src sources; updating the package lists"
+	apt-get update -q >/dev/null || die "apt-get update failed"
+}
+ensure_deb_src
+
 missing=()
 for p in "${PACKAGES[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
