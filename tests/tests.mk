@@ -8,7 +8,7 @@ LIBPERF_DIR ?= /var/cache/hvtrace/libperf
 LIBPERF_LIBS := $(LIBPERF_DIR)/lib/libperf.a $(LIBPERF_DIR)/lib/libapi.a
 LIBS := -lbpf -lelf -ldw -lz -lsqlite3 -lvirt -lvirt-qemu $(LIBPERF_LIBS) -lm -lpthread
 
-MODULE_OBJS := $(filter-out $(OUT)/dyn/main.o,$(wildcard $(OUT)/dyn/*.o))
+MODULE_OBJS := $(filter-out $(OUT)/dyn/main.o $(OUT)/dyn/%_none.o,$(wildcard $(OUT)/dyn/*.o))
 UNIT := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(wildcard tests/unit/test_*.c))
 PROGS := $(patsubst tests/prog/%.c,$(OUT)/tests/prog/%,$(wildcard tests/prog/*.c))
 

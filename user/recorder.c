@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 
 #include "calib.h"
+#include "detect.h"
 #include "guest_view.h"
 #include "marksock.h"
 #include "perfctr.h"
@@ -74,6 +75,7 @@ struct recorder {
 	int64_t root_exit_mono;		/* from the kernel's exit event */
 	struct rusage root_ru;
 	struct perfctr *pc;		/* NULL when perf events cannot be opened */
+	struct detect_result env;	/* from hvt_detect(), ~19 KB */
 	struct perfctr_value pc_base[16];	/* totals when the current phase began */
 	int pc_phase;			/* the phase pc_base belongs to */
 };
@@ -415,7 +417,16 @@ static void write_start_meta(struct recorder *r)
 		snprintf(cmd, sizeof(cmd), "--pid %d", (int)o->pid);
 	note_err(r, recfile_set_meta(r->rf, "hvtrace_version", HVT_VERSION));
 	note_err(r, recfile_set_meta_int(r->rf, "schema", RECFILE_SCHEMA));
-	note_err(r, recfile_set_meta(r->rf, "label", o->label ? o->label : ""));
+	/* Where this ran, for the report and for a default label. */
+	if (!hvt_detect(NULL, &r->env)) {
+		note_err(r, recfile_set_meta(r->rf, "hypervisor", r->env.summary));
+		note_err(r, recfile_set_meta(r->rf, "env_kind", hvt_env_kind_name(r->env.kind)));
+		note_err(r, recfile_set_meta(r->rf, "hypervisor_mode", r->env.mode));
+		note_err(r, recfile_set_meta(r->rf, "clocksource", r->env.clocksource));
+		note_err(r, recfile_set_meta(r->rf, "cpuid_signature", r->env.cpuid_signature));
+	}
+	note_err(r, recfile_set_meta(r->rf, "label", o->label ? o->label :
+				     r->env.summary[0] ? r->env.summary : "unlabelled"));
 	note_err(r, recfile_set_meta(r->rf, "command", cmd));
 	note_err(r, recfile_set_meta(r->rf, "scope", o->system_wide ? "system" : "tree"));
 	note_err(r, recfile_set_meta_int(r->rf, "interval_ms", o->interval_ms));
