@@ -15,6 +15,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: hvtrace record [OPTIONS] -- COMMAND [ARGS...]\n"
 		"       hvtrace record [OPTIONS] --pid PID\n"
+		"       hvtrace record [OPTIONS] --vm NAME [--connect URI]\n"
 		"\n"
 		"Runs COMMAND (or follows process PID and its descendants) and records, per\n"
 		"phase, its syscalls with latencies, page faults, process creation, context\n"
@@ -32,6 +33,9 @@ static void usage(FILE *f)
 		"  -a, --system-wide     count every process, not only COMMAND's tree\n"
 		"  -u, --user USER       run COMMAND as USER (default: the sudo caller)\n"
 		"  -p, --pid PID         follow a running process tree instead of COMMAND\n"
+		"      --vm NAME         follow a libvirt domain: its QEMU process and vCPU\n"
+		"                        threads, and libvirt's domain stats each tick\n"
+		"      --connect URI     libvirt connection for --vm (default qemu:///system)\n"
 		"  -d, --duration SEC    stop after SEC seconds (COMMAND gets SIGTERM)\n"
 		"      --no-auto-phases  phases only from 'hvtrace mark'\n"
 		"      --no-calibrate    skip the unit-cost probes run before COMMAND (1.5 s)\n"
@@ -44,6 +48,7 @@ static void usage(FILE *f)
 		"  sudo hvtrace record -o native.hvt --label native -- ./bench.sh\n"
 		"  sudo hvtrace record -o make.hvt -- make -j2\n"
 		"  sudo hvtrace record --pid 4242 --duration 60 -o server.hvt\n"
+		"  sudo hvtrace record --vm centos64 -o kvm-host.hvt\n"
 		"  hvtrace report native.hvt\n");
 }
 
@@ -56,6 +61,8 @@ int cmd_record(int argc, char **argv)
 		{ "system-wide", no_argument, NULL, 'a' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "pid", required_argument, NULL, 'p' },
+		{ "vm", required_argument, NULL, 'V' },
+		{ "connect", required_argument, NULL, 'c' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "no-auto-phases", no_argument, NULL, 'A' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -96,6 +103,12 @@ int cmd_record(int argc, char **argv)
 						     optarg);
 			o.pid = v;
 			break;
+		case 'V':
+			o.vm = optarg;
+			break;
+		case 'c':
+			o.connect = optarg;
+			break;
 		case 'd':
 			o.duration_s = strtod(optarg, &end);
 			if (*end || !(o.duration_s > 0) || o.duration_s > 1e7)
@@ -120,10 +133,13 @@ int cmd_record(int argc, char **argv)
 	}
 	if (optind < argc)
 		o.argv = argv + optind;
-	if (!o.argv && !o.pid)
-		return hvt_usage_err("record", "nothing to record: give -- COMMAND or --pid PID");
-	if (o.argv && o.pid)
-		return hvt_usage_err("record", "give either COMMAND or --pid, not both");
+	if (!!o.argv + !!o.pid + !!o.vm == 0)
+		return hvt_usage_err("record", "nothing to record: give -- COMMAND, --pid PID or "
+				     "--vm NAME");
+	if (!!o.argv + !!o.pid + !!o.vm > 1)
+		return hvt_usage_err("record", "give one of COMMAND, --pid and --vm");
+	if (o.connect && !o.vm)
+		return hvt_usage_err("record", "--connect goes with --vm");
 	if (!*o.output)
 		return hvt_usage_err("record", "--output: empty file name");
 

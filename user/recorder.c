@@ -25,6 +25,7 @@
 #include "syscalls.h"
 #include "sysinfo.h"
 #include "util.h"
+#include "vmm.h"
 #include "workload.h"
 
 #define PROC_BUCKETS 1024
@@ -76,6 +77,10 @@ struct recorder {
 	struct rusage root_ru;
 	struct perfctr *pc;		/* NULL when perf events cannot be opened */
 	struct detect_result env;	/* from hvt_detect(), ~19 KB */
+	pid_t follow;			/* --pid, or the QEMU process of --vm; 0: none */
+	struct vmm *vmm;		/* --vm: the libvirt domain */
+	struct vmm_rec *vmm_rec;	/* its stats at the last tick */
+	int vm_gone;			/* the domain shut off or vanished */
 	struct perfctr_value pc_base[16];	/* totals when the current phase began */
 	int pc_phase;			/* the phase pc_base belongs to */
 };
@@ -368,6 +373,26 @@ static void flush_steal(struct recorder *r, unsigned int slot)
 	r->steal_last = now;
 }
 
+/* libvirt's domain stats for the tick; a domain that shut off ends the recording. */
+static void vmm_flush(struct recorder *r, unsigned int slot)
+{
+	struct vmm_sample smp = { 0 };
+	char e[256];
+	int ret;
+
+	if (!r->vmm || r->vm_gone)
+		return;
+	ret = vmm_sample(r->vmm, &smp, e, sizeof(e));
+	if (ret == -ESRCH || (!ret && smp.state == 5)) {
+		r->vm_gone = 1;
+		progress(r, "domain %s %s: recording ends", vmm_name(r->vmm),
+			 ret ? "vanished" : "shut off");
+	} else if (!ret) {
+		note_err(r, vmm_rec_sample(r->vmm_rec, r->rf, r->tick, slot, &smp));
+	}
+	vmm_sample_free(&smp);
+}
+
 /* One tick: every phase slot that may have changed, then commit. */
 static int flush(struct recorder *r, int final)
 {
@@ -379,6 +404,7 @@ static int flush(struct recorder *r, int final)
 		err = flush_slot(r, slot);
 	flush_steal(r, cur);
 	counters_flush(r, r->pc_phase);
+	vmm_flush(r, cur);
 	r->read_lo = cur;
 	note_err(r, phases_write(&r->ph, r->rf));
 	note_err(r, recfile_set_meta_int(r->rf, "end_mono_ns", now_mono_ns()));
@@ -413,8 +439,10 @@ static void write_start_meta(struct recorder *r)
 
 	for (i = 0; o->argv && o->argv[i] && n < sizeof(cmd); i++)
 		n += snprintf(cmd + n, sizeof(cmd) - n, "%s%s", i ? " " : "", o->argv[i]);
-	if (!o->argv)
-		snprintf(cmd, sizeof(cmd), "--pid %d", (int)o->pid);
+	if (o->vm)
+		snprintf(cmd, sizeof(cmd), "--vm %s (pid %d)", o->vm, (int)r->follow);
+	else if (!o->argv)
+		snprintf(cmd, sizeof(cmd), "--pid %d", (int)r->follow);
 	note_err(r, recfile_set_meta(r->rf, "hvtrace_version", HVT_VERSION));
 	note_err(r, recfile_set_meta_int(r->rf, "schema", RECFILE_SCHEMA));
 	/* Where this ran, for the report and for a default label. */
@@ -432,6 +460,28 @@ static void write_start_meta(struct recorder *r)
 	note_err(r, recfile_set_meta_int(r->rf, "interval_ms", o->interval_ms));
 	note_err(r, recfile_set_meta_int(r->rf, "complete", 0));
 	note_err(r, sysinfo_write_meta(r->rf));
+}
+
+/* The domain's description and vCPU threads; a first stats sample as baseline. */
+static void write_vmm_meta(struct recorder *r)
+{
+	struct vmm_vcpu vcpus[256];
+	enum vmm_tid_source used;
+	struct vmm_meta m = { 0 };
+	char e[256];
+	size_t n = 0;
+
+	if (!vmm_get_meta(r->vmm, &m, e, sizeof(e)))
+		note_err(r, vmm_rec_meta(r->rf, 0, &m));
+	vmm_meta_free(&m);
+	if (r->follow && !vmm_vcpu_tids(r->vmm, VMM_TIDS_AUTO, vcpus, ARRAY_SIZE(vcpus), &n,
+					&used, e, sizeof(e)))
+		note_err(r, vmm_rec_threads(r->rf, 0, r->follow, vcpus, n, used));
+	else if (r->follow)
+		progress(r, "note: no vCPU threads: %s", e);
+	note_err(r, recfile_begin(r->rf));
+	vmm_flush(r, 0);
+	note_err(r, recfile_commit(r->rf));
 }
 
 static void write_end_meta(struct recorder *r, int exit_code)
@@ -506,7 +556,7 @@ static int loop(struct recorder *r, int ep, int sfd, int tfd, int mfd, uid_t uid
 	struct epoll_event evs[8];
 	int interrupts = 0, stop = 0, n, i, err;
 
-	while (!stop && !r->root_done) {
+	while (!stop && !r->root_done && !r->vm_gone) {
 		n = epoll_wait(ep, evs, 8, -1);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -609,17 +659,17 @@ static int follow_pid(struct recorder *r, char *err, size_t errlen)
 	FILE *f;
 	int ret;
 
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)r->o->pid);
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)r->follow);
 	f = fopen(path, "re");
 	if (!f || !fgets(comm, sizeof(comm), f)) {
 		if (f)
 			fclose(f);
-		snprintf(err, errlen, "no process %d", (int)r->o->pid);
+		snprintf(err, errlen, "no process %d", (int)r->follow);
 		return -ESRCH;
 	}
 	fclose(f);
 	comm[strcspn(comm, "\n")] = '\0';
-	r->root = r->o->pid;
+	r->root = r->follow;
 	/* Only processes created from now on count here (perf's inherit). */
 	r->pc = perfctr_open(r->root, 0);
 	ret = guest_view_track_tree(r->gv, r->root);
@@ -639,6 +689,8 @@ static void recorder_free(struct recorder *r)
 {
 	procs_flush_all(r);
 	perfctr_close(r->pc);
+	vmm_rec_free(r->vmm_rec);
+	vmm_close(r->vmm);
 	guest_view_close(r->gv);
 	phases_free(&r->ph);
 	free(r->sys_now);
@@ -675,9 +727,27 @@ int recorder_run(const struct record_opts *o, int *ret_exit, char *err, size_t e
 		ret = workload_credentials(o->user, &uid, &gid, err, errlen);
 		if (ret)
 			return ret;
+	} else if (o->vm) {
+		r.vmm = vmm_open(o->connect ? o->connect : VMM_DEFAULT_URI, o->vm, err, errlen);
+		if (!r.vmm)
+			return -errno;
+		ret = vmm_pid(r.vmm, &r.follow, err, errlen);
+		if (ret) {
+			/* Remote or non-QEMU domains: libvirt's stats are all there is. */
+			progress(&r, "note: %s; recording libvirt's domain stats only", err);
+			r.follow = 0;
+		}
+		r.vmm_rec = vmm_rec_new(0);
+		if (!r.vmm_rec) {
+			snprintf(err, errlen, "out of memory");
+			ret = -ENOMEM;
+			goto out_free;
+		}
 	} else if (kill(o->pid, 0) && errno == ESRCH) {
 		snprintf(err, errlen, "no process %d", (int)o->pid);
 		return -ESRCH;
+	} else {
+		r.follow = o->pid;
 	}
 	r.sys_now = calloc(HVT_NR_SYSCALLS, sizeof(*r.sys_now));
 	r.sys_prev = calloc(HVT_MAX_PHASES, sizeof(*r.sys_prev));
@@ -717,6 +787,8 @@ int recorder_run(const struct record_opts *o, int *ret_exit, char *err, size_t e
 	if (getuid() == 0 && uid != 0 && chown(o->output, uid, gid) && !o->quiet)
 		fprintf(stderr, "hvtrace: note: '%s' stays owned by root\n", o->output);
 	write_start_meta(&r);
+	if (r.vmm)
+		write_vmm_meta(&r);
 	if (have_calib) {
 		size_t i;
 
@@ -749,13 +821,17 @@ int recorder_run(const struct record_opts *o, int *ret_exit, char *err, size_t e
 		sigprocmask(SIG_SETMASK, &oldmask, NULL);
 		ret = start_workload(&r, sock, uid, gid, err, errlen);
 		sigprocmask(SIG_BLOCK, &mask, NULL);
-	} else {
+	} else if (r.follow) {
 		ret = follow_pid(&r, err, errlen);
+	} else {	/* a domain without a local process: only time passes */
+		r.mono0 = now_mono_ns();
+		r.ph.real_minus_mono = now_real_ns() - r.mono0;
+		ret = phases_init(&r.ph, o->vm, 0, r.mono0, r.ph.real_minus_mono);
 	}
 	if (ret)
 		goto out_reap;
-	progress(&r, "recording %s (pid %d) into %s", o->argv ? o->argv[0] : "process",
-		 (int)r.root, o->output);
+	progress(&r, "recording %s (pid %d) into %s", o->argv ? o->argv[0] : o->vm ? o->vm :
+		 "process", (int)r.root, o->output);
 
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	tfd = make_timer((int64_t)o->interval_ms * 1000000, 0);
@@ -768,7 +844,7 @@ int recorder_run(const struct record_opts *o, int *ret_exit, char *err, size_t e
 	ret = add_epoll(ep, sfd, TAG_SIG) ?: add_epoll(ep, tfd, TAG_TICK) ?:
 	      add_epoll(ep, guest_view_events_fd(r.gv), TAG_EVENTS) ?:
 	      add_epoll(ep, mfd, TAG_MARK);
-	if (!ret && !o->argv) {
+	if (!ret && r.follow) {
 		pidfd = syscall(SYS_pidfd_open, r.root, 0);
 		ret = pidfd < 0 ? -errno : add_epoll(ep, pidfd, TAG_PIDFD);
 	}

@@ -19,6 +19,8 @@ struct record_opts {
 	unsigned int interval_ms;
 	double duration_s;	/* 0: until the workload ends */
 	pid_t pid;		/* follow this process tree instead of starting argv */
+	const char *vm;		/* follow this libvirt domain's VMM (its QEMU process) */
+	const char *connect;	/* libvirt URI for vm; NULL: the default */
 	char **argv;		/* the command */
 	int system_wide;
 	int auto_phases;

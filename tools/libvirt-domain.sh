@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#
+# Prints the libvirt domain XML of the hvtrace test guest (a guest made by
+# tools/mkguest.sh), filled in from tools/libvirt-domain.xml.in. Define it with
+# `virsh define` or start it at once with `virsh create`.
+set -euo pipefail
+
+prog=libvirt-domain
+here=$(cd "$(dirname "$0")" && pwd)
+name=hvtguest type=qemu vcpus=2 mem=1024 guest=${HVT_GUEST_DIR:-${OUT:-build}/guest}
+kernel='' initrd='' channel='' console='' cmd='' have_cmd='' append='' devices=''
+ndisk=0
+
+usage() {
+	cat <<EOF
+Usage: tools/libvirt-domain.sh --channel SOCK --console FILE [options] > guest.xml
+
+Prints a libvirt <domain> for the guest that tools/mkguest.sh made: direct
+kernel boot, ACPI, the agent's virtio-serial port org.hvtrace.0 on a unix
+socket QEMU listens on, and the serial console written to a file.
+
+Options:
+  --name NAME        domain name (default $name)
+  --type qemu|kvm    TCG or KVM (default $type)
+  --guest DIR        DIR/vmlinuz and DIR/initrd.img (default \$HVT_GUEST_DIR,
+                     or \$OUT/guest, or build/guest)
+  --vcpus N          virtual CPUs (default $vcpus)
+  --mem MB           memory (default $mem)
+  --channel SOCK     the agent socket (absolute path; required)
+  --console FILE     the console log file (absolute path; required)
+  --cmd STRING       the guest runs 'sh -c STRING' instead of its /guest-cmd
+  --append ARGS      more kernel command line
+  --disk IMG         add IMG (raw) as the next virtio disk: vda, vdb, ...
+  --nic              add a virtio NIC on user-mode networking
+  -h, --help         this text
+
+Examples:
+  tools/libvirt-domain.sh --channel /tmp/hvt.sock --console /tmp/console.log \\
+      --cmd 'sleep 600' > guest.xml && virsh -c qemu:///system create guest.xml
+EOF
+}
+
+die() {
+	printf '%s: error: %s\n' "$prog" "$*" >&2
+	exit 1
+}
+usage_err() {
+	printf '%s: %s (see --help)\n' "$prog" "$*" >&2
+	exit 2
+}
+need() { (($# >= 2)) || usage_err "$1 needs a value"; }
+
+# xml TEXT: TEXT escaped for an XML attribute or element.
+xml() {
+	local s=$1
+	s=${s//&/"&amp;"}
+	s=${s//</"&lt;"}
+	s=${s//>/"&gt;"}
+	s=${s//\'/"&apos;"}
+	s=${s//\"/"&quot;"}
+	s=${s//@/"&#64;"}
+	printf '%s' "$s"
+}
+
+abs() { case $2 in /*) ;; *) usage_err "$1 wants an absolute path, not '$2'" ;; esac; }
+
+while (($#)); do
+	case $1 in
+	--name) need "$@"; name=$2; shift 2 ;;
+	--type) need "$@"; type=$2; shift 2 ;;
+	--guest) need "$@"; guest=$2; shift 2 ;;
+	--vcpus) need "$@"; vcpus=$2; shift 2 ;;
+	--mem) need "$@"; mem=$2; shift 2 ;;
+	--channel) need "$@"; abs "$1" "$2"; channel=$2; shift 2 ;;
+	--console) need "$@"; abs "$1" "$2"; console=$2; shift 2 ;;
+	--cmd) need "$@"; cmd=$2; have_cmd=1; shift 2 ;;
+	--append) need "$@"; append+=" $2"; shift 2 ;;
+	--disk)
+		need "$@"
+		[ -f "$2" ] || die "--disk '$2': no such file"
+		devices+="<disk type='file' device='disk'><driver name='qemu' type='raw'/>"
+		devices+="<source file='$(xml "$(realpath "$2")")'/>"
+		((ndisk < 26)) || usage_err "at most 26 disks"
+		letters=abcdefghijklmnopqrstuvwxyz
+		devices+="<target dev='vd${letters:ndisk:1}' bus='virtio'/></disk>"
+		ndisk=$((ndisk + 1))
+		shift 2
+		;;
+	--nic) devices+="<interface type='user'><model type='virtio'/></interface>"; shift ;;
+	-h | --help) usage; exit 0 ;;
+	*) usage_err "unknown argument '$1'" ;;
+	esac
+done
+case $type in qemu | kvm) ;; *) usage_err "--type is qemu or kvm, not '$type'" ;; esac
+[[ $vcpus =~ ^[1-9][0-9]*$ ]] || usage_err "--vcpus wants a number, not '$vcpus'"
+[[ $mem =~ ^[1-9][0-9]*$ ]] || usage_err "--mem wants a number of MiB, not '$mem'"
+[ -n "$channel" ] || usage_err "--channel SOCK is required"
+[ -n "$console" ] || usage_err "--console FILE is required"
+kernel=$(realpath "$guest/vmlinuz" 2>/dev/null) && [ -f "$kernel" ] ||
+	die "no kernel '$guest/vmlinuz' (run tools/mkguest.sh)"
+initrd=$(realpath "$guest/initrd.img" 2>/dev/null) && [ -f "$initrd" ] ||
+	die "no initramfs '$guest/initrd.img' (run tools/mkguest.sh)"
+
+cmdline="console=ttyS0 panic=-1 quiet"
+[ -z "$have_cmd" ] || cmdline+=" hvt.cmd64=$(printf '%s' "$cmd" | base64 -w 0)"
+cmdline+=$append
+((${#cmdline} < 2048)) || die "kernel command line too long (${#cmdline} bytes, at most 2047)"
+if [ "$type" = kvm ]; then
+	cpu="<cpu mode='host-passthrough' check='none'/>"
+else
+	cpu="<cpu mode='custom' match='exact' check='none'><model fallback='forbid'>qemu64</model></cpu>"
+fi
+
+# Values are escaped, '@' included, so that no value can hold a placeholder
+# that a later substitution would replace. (Quoted replacements: bash 5.2
+# would otherwise read '&' in them as the matched text.)
+out=$(<"$here/libvirt-domain.xml.in")
+# The template's comments describe it; the domain does not need them.
+out=${out#*-->}
+out=${out#*-->}
+sub() { out=${out//"$1"/"$2"}; }
+sub @NAME@ "$(xml "$name")"
+sub @TYPE@ "$type"
+sub @CPU@ "$cpu"
+sub @VCPUS@ "$vcpus"
+sub @MEM_MIB@ "$mem"
+sub @KERNEL@ "$(xml "$kernel")"
+sub @INITRD@ "$(xml "$initrd")"
+sub @CMDLINE@ "$(xml "$cmdline")"
+sub @CHANNEL@ "$(xml "$channel")"
+sub @CONSOLE@ "$(xml "$console")"
+sub @DEVICES@ "$devices"
+printf '%s\n' "${out#$'\n'}"
