@@ -39,6 +39,8 @@ static void usage(FILE *f)
 		"  -d, --duration SEC    stop after SEC seconds (COMMAND gets SIGTERM)\n"
 		"      --no-auto-phases  phases only from 'hvtrace mark'\n"
 		"      --no-calibrate    skip the unit-cost probes run before COMMAND (1.5 s)\n"
+		"      --bpf-stats       store what each BPF program cost (kernel's run-time\n"
+		"                        statistics; adds ~20 ns per event while on)\n"
 		"  -q, --quiet           no progress lines\n"
 		"  -h, --help            this text\n"
 		"\n"
@@ -65,6 +67,7 @@ int cmd_record(int argc, char **argv)
 		{ "connect", required_argument, NULL, 'c' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "no-auto-phases", no_argument, NULL, 'A' },
+		{ "bpf-stats", no_argument, NULL, 'S' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "no-calibrate", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
@@ -117,6 +120,9 @@ int cmd_record(int argc, char **argv)
 			break;
 		case 'A':
 			o.auto_phases = 0;
+			break;
+		case 'S':
+			o.prog_stats = 1;
 			break;
 		case 'C':
 			o.calib_budget_ns = 0;

@@ -31,6 +31,7 @@ struct guest_view {
 	void *ctx;
 	int ncpus;
 	void *percpu;		/* scratch for one per-CPU value */
+	int stats_fd;		/* BPF_ENABLE_STATS: stats run while it is open */
 };
 
 /* libbpf's own messages would interleave with ours; keep only warnings. */
@@ -70,6 +71,7 @@ struct guest_view *guest_view_open(const struct guest_view_opts *opts, guest_vie
 	}
 	gv->fn = fn;
 	gv->ctx = ctx;
+	gv->stats_fd = -1;
 	gv->ncpus = libbpf_num_possible_cpus();
 	if (gv->ncpus <= 0) {
 		snprintf(err, errlen, "cannot count CPUs");
@@ -98,6 +100,15 @@ struct guest_view *guest_view_open(const struct guest_view_opts *opts, guest_vie
 		errno = -e;
 		goto out_free;
 	}
+	if (opts->prog_stats) {
+		gv->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		if (gv->stats_fd < 0) {
+			e = errno;
+			snprintf(err, errlen, "cannot enable BPF run-time statistics: %s",
+				 strerror(e));
+			goto out_free;
+		}
+	}
 	gv->rb = ring_buffer__new(bpf_map__fd(gv->skel->maps.events), on_sample, gv, NULL);
 	if (!gv->rb) {
 		snprintf(err, errlen, "cannot open the ring buffer: %s", strerror(errno));
@@ -117,6 +128,8 @@ void guest_view_close(struct guest_view *gv)
 	if (!gv)
 		return;
 	ring_buffer__free(gv->rb);
+	if (gv->stats_fd >= 0)
+		close(gv->stats_fd);
 	guest__destroy(gv->skel);
 	free(gv->percpu);
 	free(gv);
@@ -218,6 +231,27 @@ int guest_view_track_tree(struct guest_view *gv, pid_t root)
 struct hvt_shared *guest_view_shared(struct guest_view *gv)
 {
 	return &gv->skel->data_shared->shared;
+}
+
+int guest_view_prog_stats(struct guest_view *gv, struct guest_view_prog_stat *ret, int max)
+{
+	struct bpf_program *prog;
+	int n = 0;
+
+	bpf_object__for_each_program(prog, gv->skel->obj) {
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+
+		if (n >= max)
+			break;
+		if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+			return -errno;
+		ret[n].name = bpf_program__name(prog);
+		ret[n].run_cnt = info.run_cnt;
+		ret[n].run_time_ns = info.run_time_ns;
+		n++;
+	}
+	return n;
 }
 
 int guest_view_tasks_fd(struct guest_view *gv)

@@ -16,6 +16,7 @@ struct guest_view;
 struct guest_view_opts {
 	int system_wide;	/* count every task but the recorder */
 	pid_t self;		/* the recorder's pid */
+	int prog_stats;		/* have the kernel time every program run (costs ~20 ns each) */
 };
 
 typedef void (*guest_view_event_fn)(void *ctx, const struct hvt_event *e);
@@ -39,6 +40,17 @@ int guest_view_events_fd(struct guest_view *gv);	/* for epoll */
 int guest_view_tasks_fd(struct guest_view *gv);
 int guest_view_shared_fd(struct guest_view *gv);
 int guest_view_consume(struct guest_view *gv);		/* delivers queued events */
+
+/*
+ * The kernel's own account of the programs' cost (needs stats enabled, see
+ * guest_view_opts.prog_stats): calls and total run time of program I, by name.
+ * Returns the number of programs, or -errno.
+ */
+struct guest_view_prog_stat {
+	const char *name;
+	unsigned long long run_cnt, run_time_ns;
+};
+int guest_view_prog_stats(struct guest_view *gv, struct guest_view_prog_stat *ret, int max);
 
 /* Per-phase aggregates summed over CPUs. */
 int guest_view_read_syscalls(struct guest_view *gv, unsigned int slot,

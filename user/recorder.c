@@ -484,8 +484,25 @@ static void write_vmm_meta(struct recorder *r)
 	note_err(r, recfile_commit(r->rf));
 }
 
+/* What the kernel says the programs cost: calls and ns, per program. */
+static void write_prog_stats(struct recorder *r)
+{
+	struct guest_view_prog_stat st[32];
+	char key[96];
+	int i, n = guest_view_prog_stats(r->gv, st, ARRAY_SIZE(st));
+
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "bpf.%s.run_cnt", st[i].name);
+		note_err(r, recfile_set_meta_int(r->rf, key, st[i].run_cnt));
+		snprintf(key, sizeof(key), "bpf.%s.run_time_ns", st[i].name);
+		note_err(r, recfile_set_meta_int(r->rf, key, st[i].run_time_ns));
+	}
+}
+
 static void write_end_meta(struct recorder *r, int exit_code)
 {
+	if (r->o->prog_stats)
+		write_prog_stats(r);
 	int64_t end = r->ph.end_mono;
 	uint64_t lost = 0;
 	unsigned int i;
@@ -701,7 +718,8 @@ static void recorder_free(struct recorder *r)
 
 int recorder_run(const struct record_opts *o, int *ret_exit, char *err, size_t errlen)
 {
-	struct guest_view_opts gvo = { .system_wide = o->system_wide, .self = getpid() };
+	struct guest_view_opts gvo = { .system_wide = o->system_wide, .self = getpid(),
+				       .prog_stats = o->prog_stats };
 	struct recorder r = { .o = o, .wl = { .gate_fd = -1, .err_fd = -1 } };
 	struct calib_result calib;
 	int have_calib = 0;

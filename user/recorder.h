@@ -25,6 +25,7 @@ struct record_opts {
 	int system_wide;
 	int auto_phases;
 	int quiet;		/* no progress lines on stderr */
+	int prog_stats;		/* store the BPF programs' own cost (meta bpf.*) */
 	int64_t calib_budget_ns;	/* calibration probes before the workload; 0: none */
 	/* Called at each tick and phase change, e.g. for `hvtrace bench`'s progress line. */
 	void (*on_progress)(void *ctx, int phase, const char *phase_name, int64_t elapsed_ns);
