@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Branch-light integer log2 for the histograms; shared by every BPF program. */
+/* Branch-light integer log2 for the histograms; plain C, shared by BPF and user space. */
 #ifndef HVT_BITS_BPF_H
 #define HVT_BITS_BPF_H
 
-static __always_inline __u32 log2u(__u32 v)
+static __always_inline __u32 hvt_log2_32(__u32 v)
 {
 	__u32 r, shift;
 
@@ -23,11 +23,11 @@ static __always_inline __u32 log2u(__u32 v)
 }
 
 /* floor(log2(v)) for v >= 1, and 0 for v = 0. */
-static __always_inline __u32 log2l(__u64 v)
+static __always_inline __u32 hvt_log2_64(__u64 v)
 {
 	__u32 hi = v >> 32;
 
-	return hi ? log2u(hi) + 32 : log2u(v);
+	return hi ? hvt_log2_32(hi) + 32 : hvt_log2_32(v);
 }
 
 #endif /* HVT_BITS_BPF_H */

@@ -81,7 +81,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	idx = phase_slot() * HVT_NR_SYSCALLS + nr;
 	a = bpf_map_lookup_elem(&sys_aggs, &idx);
 	if (a)
-		agg_add(a, bpf_ktime_get_ns() - start);
+		hvt_agg_add(a, bpf_ktime_get_ns() - start);
 	return 0;
 }
 
@@ -307,7 +307,7 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 		if (ns->runq_ns) {
 			a = bpf_map_lookup_elem(&runq_aggs, &slot);
 			if (a)
-				agg_add(a, now - ns->runq_ns);
+				hvt_agg_add(a, now - ns->runq_ns);
 			ns->runq_ns = 0;
 		}
 	}

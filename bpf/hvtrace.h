@@ -121,4 +121,53 @@ struct hvt_shared {
 	__u32 root_tgid;	/* the workload's root process */
 };
 
+/* ---- host view (bpf/host_kvm.bpf.c) ---------------------------------- */
+
+#define HVT_KVM_ISA_VMX 1	/* the kvm_exit tracepoint's isa field */
+#define HVT_KVM_ISA_SVM 2
+#define HVT_VCPU_UNKNOWN 0xffff	/* vCPU id not known (or beyond 0xfffe) */
+#define HVT_KVM_MAX_AGGS 16384	/* (phase, kind, vcpu, key) entries */
+#define HVT_UEXIT_ERRNO 0x10000	/* uexit key of a KVM_RUN failed with errno e: this + e */
+
+/* What a host-view aggregate counts; the key's meaning depends on it. */
+enum hvt_kvm_kind {
+	HVT_KVM_EXIT,		/* kvm_exit -> kvm_entry; key isa << 32 | reason */
+	HVT_KVM_EXIT_UNPAIRED,	/* kvm_exit whose entry was not seen; same key */
+	HVT_KVM_UEXIT,		/* KVM_RUN -> kvm_userspace_exit; key KVM_EXIT_* */
+	HVT_KVM_UEXIT_UNPAIRED,	/* userspace exit whose KVM_RUN was not seen */
+	HVT_KVM_VMM,		/* userspace exit -> next KVM_RUN; key of the exit */
+	HVT_KVM_PIO,		/* kvm_pio; key dir << 16 | port */
+	HVT_KVM_MMIO,		/* kvm_mmio; key gpa page | type */
+	HVT_KVM_MSR,		/* kvm_msr; key exception << 33 | write << 32 | msr */
+	HVT_KVM_PF,		/* kvm_page_fault; key error code bits */
+	HVT_KVM_HALT,		/* kvm_vcpu_wakeup; key waited | invalid << 1 */
+	HVT_KVM_KINDS,
+};
+
+/* Key of the per-CPU hash of host-view aggregates (value: struct hvt_agg). */
+struct hvt_kvm_key {
+	__u32 phase;		/* phase slot */
+	__u16 kind;		/* enum hvt_kvm_kind */
+	__u16 vcpu;		/* vCPU id, HVT_VCPU_UNKNOWN if not known */
+	__u64 key;
+};
+
+/* hvt_kvm_thread.open: which intervals are open. */
+#define HVT_KT_EXIT 0x1		/* kvm_exit seen, its kvm_entry not yet */
+#define HVT_KT_RUN 0x2		/* in KVM_RUN */
+#define HVT_KT_UEXIT 0x4	/* back in user space after a userspace exit */
+
+/* Per-thread pairing state in task storage (see bpf/kvm_pair.h). */
+struct hvt_kvm_thread {
+	__u64 exit_ns;		/* when each open interval began */
+	__u64 run_ns;
+	__u64 uexit_ns;
+	__u32 exit_reason;
+	__u32 uexit_key;	/* of the last userspace exit */
+	__u16 exit_isa;
+	__u16 exit_vcpu;
+	__u16 run_vcpu;		/* vCPU of the current or last KVM_RUN */
+	__u16 open;		/* HVT_KT_* */
+};
+
 #endif /* HVTRACE_H */

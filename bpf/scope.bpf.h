@@ -8,7 +8,7 @@
 #ifndef HVT_SCOPE_BPF_H
 #define HVT_SCOPE_BPF_H
 
-#include "bits.bpf.h"
+#include "agg.h"
 
 _Static_assert((HVT_HIST_SLOTS & (HVT_HIST_SLOTS - 1)) == 0, "slots must be a power of two");
 
@@ -41,24 +41,6 @@ static __always_inline struct hvt_task *task_state(struct task_struct *t)
 	if (t->tgid == self_tgid)
 		return 0;
 	return bpf_task_storage_get(&tasks, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-}
-
-static __always_inline void agg_add(struct hvt_agg *a, __u64 ns)
-{
-	__u32 slot = log2l(ns);
-
-	a->count++;
-	a->sum_ns += ns;
-	if (ns > a->max_ns)
-		a->max_ns = ns;
-	if (slot >= HVT_HIST_SLOTS)
-		slot = HVT_HIST_SLOTS - 1;
-	/*
-	 * clang bounds-checks a copy of slot, which older verifiers (6.1) do not
-	 * track back; hiding the value and masking it gives them a bound they see.
-	 */
-	asm volatile("" : "+r"(slot));
-	a->hist[slot & (HVT_HIST_SLOTS - 1)]++;
 }
 
 #endif /* HVT_SCOPE_BPF_H */

@@ -11,6 +11,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "agg.h"
 #include "guest_view.h"
 #include "guest.skel.h"
 
@@ -276,18 +277,6 @@ int guest_view_consume(struct guest_view *gv)
 	return n < 0 ? n : 0;
 }
 
-static void agg_merge(struct hvt_agg *dst, const struct hvt_agg *src)
-{
-	int i;
-
-	dst->count += src->count;
-	dst->sum_ns += src->sum_ns;
-	if (src->max_ns > dst->max_ns)
-		dst->max_ns = src->max_ns;
-	for (i = 0; i < HVT_HIST_SLOTS; i++)
-		dst->hist[i] += src->hist[i];
-}
-
 static int read_agg(struct guest_view *gv, int fd, __u32 key, struct hvt_agg *ret)
 {
 	struct hvt_agg *v = gv->percpu;
@@ -297,7 +286,7 @@ static int read_agg(struct guest_view *gv, int fd, __u32 key, struct hvt_agg *re
 	if (bpf_map_lookup_elem(fd, &key, v))
 		return -errno;
 	for (cpu = 0; cpu < gv->ncpus; cpu++)
-		agg_merge(ret, &v[cpu]);
+		hvt_agg_merge(ret, &v[cpu]);
 	return 0;
 }
 

@@ -17,6 +17,7 @@
 #include "calib.h"
 #include "detect.h"
 #include "guest_view.h"
+#include "host_view.h"
 #include "marksock.h"
 #include "perfctr.h"
 #include "phase.h"
@@ -55,6 +56,7 @@ struct recorder {
 	const struct record_opts *o;
 	struct recfile *rf;
 	struct guest_view *gv;
+	struct host_view *hv;		/* NULL when the kernel has no KVM tracepoints */
 	struct hvt_shared *sh;
 	struct phases ph;
 	struct workload wl;
@@ -349,7 +351,7 @@ static int flush_slot(struct recorder *r, unsigned int slot)
 			  pc->proc[HVT_PROC_EXIT], pc->cpu_ns[i]);
 	put_count(r, slot, "lost", 0, "ringbuf", c.lost, 0, pc->lost, 0);
 	*pc = c;
-	return 0;
+	return r->hv ? host_view_flush(r->hv, r->rf, slot, r->tick) : 0;
 }
 
 static unsigned int current_slot(const struct recorder *r)
@@ -501,8 +503,6 @@ static void write_prog_stats(struct recorder *r)
 
 static void write_end_meta(struct recorder *r, int exit_code)
 {
-	if (r->o->prog_stats)
-		write_prog_stats(r);
 	int64_t end = r->ph.end_mono;
 	uint64_t lost = 0;
 	unsigned int i;
@@ -702,12 +702,38 @@ static int follow_pid(struct recorder *r, char *err, size_t errlen)
 	return phases_init(&r->ph, comm, r->root, r->mono0, r->ph.real_minus_mono);
 }
 
+static int calibrate(struct recorder *r, struct calib_result *ret)
+{
+	struct calib_opts co = { .budget_ns = r->o->calib_budget_ns };
+
+	progress(r, "calibrating (%.1f s; --no-calibrate skips it)", co.budget_ns / 1e9);
+	if (!calib_run(&co, ret))
+		return 1;
+	progress(r, "calibration failed; the recording has no unit costs");
+	return 0;
+}
+
+static void store_calib(struct recorder *r, const struct calib_result *calib)
+{
+	char key[64];
+	size_t i;
+
+	note_err(r, calib_store(calib, r->rf));
+	for (i = 0; i < calib->n; i++) {
+		if (!calib->probes[i].method || calib->probes[i].err)
+			continue;
+		snprintf(key, sizeof(key), "calib_%s_method", calib->probes[i].probe);
+		note_err(r, recfile_set_meta(r->rf, key, calib->probes[i].method));
+	}
+}
+
 static void recorder_free(struct recorder *r)
 {
 	procs_flush_all(r);
 	perfctr_close(r->pc);
 	vmm_rec_free(r->vmm_rec);
 	vmm_close(r->vmm);
+	host_view_close(r->hv);
 	guest_view_close(r->gv);
 	phases_free(&r->ph);
 	free(r->sys_now);
@@ -778,21 +804,20 @@ int recorder_run(const struct record_opts *o, int *ret_exit, char *err, size_t e
 	}
 	/*
 	 * Calibration before the BPF side is attached: its hundreds of short-lived
-	 * children are not the workload's.
+	 * children are not the workload's. A process already running (--pid, --vm)
+	 * is not kept waiting for it: it is calibrated after, when it has ended.
 	 */
-	if (o->calib_budget_ns > 0) {
-		struct calib_opts co = { .budget_ns = o->calib_budget_ns };
-
-		progress(&r, "calibrating (%.1f s; --no-calibrate skips it)",
-			 o->calib_budget_ns / 1e9);
-		if (calib_run(&co, &calib))
-			progress(&r, "calibration failed; the recording has no unit costs");
-		else
-			have_calib = 1;
-	}
+	if (o->argv && o->calib_budget_ns > 0)
+		have_calib = calibrate(&r, &calib);
 	/* Probes first: a kernel that refuses them must not leave an empty recording. */
 	r.gv = guest_view_open(&gvo, on_event, &r, err, errlen);
 	if (!r.gv) {
+		ret = -errno;
+		goto out_free;
+	}
+	/* KVM's tracepoints, where this kernel has them: a VMM's exits. */
+	r.hv = host_view_open(r.gv, &gvo, err, errlen);
+	if (!r.hv && errno != ENOENT) {
 		ret = -errno;
 		goto out_free;
 	}
@@ -805,20 +830,11 @@ int recorder_run(const struct record_opts *o, int *ret_exit, char *err, size_t e
 	if (getuid() == 0 && uid != 0 && chown(o->output, uid, gid) && !o->quiet)
 		fprintf(stderr, "hvtrace: note: '%s' stays owned by root\n", o->output);
 	write_start_meta(&r);
+	note_err(&r, host_view_write_meta(r.hv, r.rf));
 	if (r.vmm)
 		write_vmm_meta(&r);
-	if (have_calib) {
-		size_t i;
-
-		note_err(&r, calib_store(&calib, r.rf));
-		for (i = 0; i < calib.n; i++)
-			if (calib.probes[i].method && !calib.probes[i].err) {
-				char key[64];
-
-				snprintf(key, sizeof(key), "calib_%s_method", calib.probes[i].probe);
-				note_err(&r, recfile_set_meta(r.rf, key, calib.probes[i].method));
-			}
-	}
+	if (have_calib)
+		store_calib(&r, &calib);
 	r.sh = guest_view_shared(r.gv);
 	r.steal_ok = !sysinfo_steal_ns(&r.steal_last);
 
@@ -887,6 +903,17 @@ int recorder_run(const struct record_opts *o, int *ret_exit, char *err, size_t e
 	if (o->argv)
 		exit_code = workload_exit_code(r.root_status);
 	ret = flush(&r, 1);
+	if (o->prog_stats)
+		write_prog_stats(&r);
+	if (!o->argv && o->calib_budget_ns > 0) {
+		/* Detached first, so that tracing does not weigh on the unit costs. */
+		host_view_close(r.hv);
+		guest_view_close(r.gv);
+		r.hv = NULL;
+		r.gv = NULL;
+		if (calibrate(&r, &calib))
+			store_calib(&r, &calib);
+	}
 	note_err(&r, recfile_begin(r.rf));
 	procs_flush_all(&r);
 	write_end_meta(&r, exit_code);
