@@ -24,6 +24,8 @@ endif
 
 .DELETE_ON_ERROR:
 .SUFFIXES:
+# Skeletons and BPF objects are made by pattern rules: keep them, they are outputs.
+.SECONDARY:
 
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
 	    -Wno-format-truncation

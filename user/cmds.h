@@ -5,10 +5,12 @@
 
 int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 int cmd_mark(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_table(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
 int cmd_calibrate(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 #endif /* HVT_CMDS_H */

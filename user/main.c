@@ -13,11 +13,13 @@ static const struct cmd {
 } cmds[] = {
 	{ "record", cmd_record, "run a command (or follow a process) and record where its time goes" },
 	{ "report", cmd_report, "per-phase breakdown of a recording (text, --json, --csv)" },
+	{ "diff", cmd_diff, "where the time went between two runs (or sets of runs), ranked" },
 	{ "mark", cmd_mark, "from inside a recorded workload: start a phase named NAME" },
 	{ "bench", cmd_bench, "the talk's procedure: N recorded runs of a command, summed up" },
 	{ "detect", cmd_detect, "which hypervisor or container this is, how it runs, and why" },
 	{ "table", cmd_table, "the talk's result table: mean, min, max and % per label" },
 	{ "calibrate", cmd_calibrate, "unit costs here: syscall, fault, fork, exec, cpuid, ..." },
+	{ "merge", cmd_merge, "a guest's and its host's recordings as one, on one time line" },
 };
 
 static void usage(FILE *f)
