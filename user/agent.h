@@ -47,7 +47,8 @@ struct agent_host_ops {
 
 struct agent_host_opts {
 	const char *channel;		/* host-side spec, see channel.h */
-	const char *recording_path;	/* where the guest's recording goes; NULL: not kept */
+	const char *recording_path;	/* where the guest's recording goes; NULL: not kept.
+					 * Kept as a pointer: it must outlive the agent. */
 	uint64_t max_recording;		/* 0: AGENT_MAX_RECORDING */
 	unsigned int sync_interval_ms;	/* 0: AGENT_SYNC_INTERVAL_MS */
 	unsigned int ping_timeout_ms;	/* 0: AGENT_PING_TIMEOUT_MS */

@@ -36,6 +36,16 @@ static void usage(FILE *f)
 		"      --vm NAME         follow a libvirt domain: its QEMU process and vCPU\n"
 		"                        threads, and libvirt's domain stats each tick\n"
 		"      --connect URI     libvirt connection for --vm (default qemu:///system)\n"
+		"\n"
+		"Guest and host together (docs/protocol.md):\n"
+		"      --host SPEC       in a guest: send phases, clock pings and the recording\n"
+		"                        to the host's recorder: auto (default: virtio-serial port\n"
+		"                        org.hvtrace.0, else vsock), none, virtio[:NAME],\n"
+		"                        vsock[:CID]:PORT, tcp:ADDR:PORT, unix:PATH\n"
+		"      --channel SPEC    on the host, with --pid or --vm: the guest's channel\n"
+		"                        (QEMU's -chardev socket path, libvirt's unix channel,\n"
+		"                        vsock:PORT or tcp:ADDR:PORT); the guest's phases become\n"
+		"                        the recording's and its recording is merged in\n"
 		"  -d, --duration SEC    stop after SEC seconds (COMMAND gets SIGTERM)\n"
 		"      --no-auto-phases  phases only from 'hvtrace mark'\n"
 		"      --no-calibrate    skip the unit-cost probes run before COMMAND (1.5 s)\n"
@@ -51,6 +61,7 @@ static void usage(FILE *f)
 		"  sudo hvtrace record -o make.hvt -- make -j2\n"
 		"  sudo hvtrace record --pid 4242 --duration 60 -o server.hvt\n"
 		"  sudo hvtrace record --vm centos64 -o kvm-host.hvt\n"
+		"  sudo hvtrace record --pid $(cat qemu.pid) --channel /run/vm1.sock -o both.hvt\n"
 		"  hvtrace report native.hvt\n");
 }
 
@@ -65,6 +76,8 @@ int cmd_record(int argc, char **argv)
 		{ "pid", required_argument, NULL, 'p' },
 		{ "vm", required_argument, NULL, 'V' },
 		{ "connect", required_argument, NULL, 'c' },
+		{ "host", required_argument, NULL, 'H' },
+		{ "channel", required_argument, NULL, 'L' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "no-auto-phases", no_argument, NULL, 'A' },
 		{ "bpf-stats", no_argument, NULL, 'S' },
@@ -112,6 +125,12 @@ int cmd_record(int argc, char **argv)
 		case 'c':
 			o.connect = optarg;
 			break;
+		case 'H':
+			o.host = optarg;
+			break;
+		case 'L':
+			o.channel = optarg;
+			break;
 		case 'd':
 			o.duration_s = strtod(optarg, &end);
 			if (*end || !(o.duration_s > 0) || o.duration_s > 1e7)
@@ -146,6 +165,10 @@ int cmd_record(int argc, char **argv)
 		return hvt_usage_err("record", "give one of COMMAND, --pid and --vm");
 	if (o.connect && !o.vm)
 		return hvt_usage_err("record", "--connect goes with --vm");
+	if (o.host && !o.argv)
+		return hvt_usage_err("record", "--host goes with COMMAND (the guest side)");
+	if (o.channel && !o.pid && !o.vm)
+		return hvt_usage_err("record", "--channel goes with --pid or --vm (the host side)");
 	if (!*o.output)
 		return hvt_usage_err("record", "--output: empty file name");
 

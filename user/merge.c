@@ -44,6 +44,7 @@ struct merge {
 	struct mphase *ph;
 	size_t nph;
 	int64_t interval_ns;
+	int hoff;		/* host phase id of guest phase 0 (meta guest_phase_offset) */
 	int64_t host_start;	/* the host recording's, or INT64_MIN */
 	int64_t cur_tick, cur_tick_t, prev_tick_t;	/* tick_lo() */
 	int have_tick;
@@ -284,15 +285,34 @@ static int map_phases(struct merge *m)
 	return 0;
 }
 
+/*
+ * The host recording's own process-tree figures (its "guest" view: the VMM
+ * process's syscalls, faults, scheduling) become the merged file's "vmm"
+ * view; its KVM figures stay "host".
+ */
+static const char *host_out_view(const char *view)
+{
+	if (!strcmp(view, "host"))
+		return "host";
+	if (!strcmp(view, "guest"))
+		return "vmm";
+	return NULL;
+}
+
+/*
+ * The host recorder had the guest's phases live when, from its offset on,
+ * its phases carry the guest's names in the guest's order (host phase 0 is
+ * then the VM before the guest's workload, and a last one what follows it).
+ */
 static int phases_match(const struct merge *m)
 {
 	size_t i;
 
-	if (m->h->n_phases != m->g->n_phases)
+	if (m->h->n_phases < m->g->n_phases + m->hoff)
 		return 0;
 	for (i = 0; i < m->g->n_phases; i++)
-		if (m->h->phases[i].id != m->g->phases[i].id ||
-		    strcmp(m->h->phases[i].name, m->g->phases[i].name))
+		if (m->h->phases[i + m->hoff].id != m->g->phases[i].id + m->hoff ||
+		    strcmp(m->h->phases[i + m->hoff].name, m->g->phases[i].name))
 			return 0;
 	return 1;
 }
@@ -399,11 +419,15 @@ static int reattribute_row(struct merge *m, const struct series_row *r)
 	size_t i;
 	int at;
 
-	if (strcmp(r->view, "host"))
+	char vk[160];
+
+	if (!host_out_view(r->view))
 		return 0;
 	lo = tick_lo(m, r->tick, r->t_mono);
 	len = (__int128)hi - lo;
-	kind = intern(m, r->kind);
+	/* One interned string carries the output view and the kind. */
+	snprintf(vk, sizeof(vk), "%s\t%s", host_out_view(r->view), r->kind);
+	kind = intern(m, vk);
 	if (!kind)
 		return -ENOMEM;
 	if (len <= 0) {
@@ -452,14 +476,16 @@ static int reattribute_row(struct merge *m, const struct series_row *r)
 	return 0;
 }
 
-static const char *host_stat_name(const struct merge *m, const char *kind, int64_t key)
+static const char *host_stat_name(const struct merge *m, const char *view, const char *kind,
+				  int64_t key)
 {
 	size_t i;
 
 	for (i = 0; i < m->h->n_stats; i++) {
 		const struct rec_stat *s = &m->h->stats[i];
+		const char *v = host_out_view(s->view);
 
-		if (s->key == key && !strcmp(s->kind, kind) && !strcmp(s->view, "host"))
+		if (s->key == key && v && !strcmp(v, view) && !strcmp(s->kind, kind))
 			return s->name;
 	}
 	return "";
@@ -498,8 +524,12 @@ static int copy_series_host(struct merge *m, const struct series_row *r)
 
 		phase = at < 0 ? -1 : m->ph[at].id;
 	}
-	note(m, recfile_put_series(m->rf, r->tick, r->t_mono, phase, r->view, r->kind, r->key,
-				   r->count, r->sum_ns));
+	if (!m->res->host_by_series && phase >= 0)
+		phase -= m->hoff;
+	if (!host_out_view(r->view))
+		return 0;
+	note(m, recfile_put_series(m->rf, r->tick, r->t_mono, phase, host_out_view(r->view),
+				   r->kind, r->key, r->count, r->sum_ns));
 	return 0;
 }
 
@@ -599,6 +629,29 @@ static void write_stats(struct merge *m, const struct recording *r, const char *
 	}
 }
 
+/* The host's rows, phase by phase: host phase hoff + N is guest phase N. */
+static void write_host_stats(struct merge *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->h->n_stats; i++) {
+		const struct rec_stat *s = &m->h->stats[i];
+		const char *view = host_out_view(s->view);
+		int phase = s->phase - m->hoff;
+
+		if (!view)
+			continue;
+		if (phase < 0 || (size_t)phase >= m->g->n_phases) {
+			m->res->host_unattributed += s->count;
+			continue;
+		}
+		note(m, recfile_put_stat(m->rf, phase, view, s->kind, s->key, s->name, s->count,
+					 s->sum_ns, s->min_ns, s->max_ns,
+					 s->has_hist ? s->hist : NULL));
+		m->res->host_stats++;
+	}
+}
+
 static void write_rest(struct merge *m, int host_too)
 {
 	char name[256];
@@ -612,9 +665,12 @@ static void write_rest(struct merge *m, int host_too)
 	}
 	for (i = 0; host_too && i < m->h->n_counters; i++) {
 		const struct rec_counter *c = &m->h->counters[i];
+		int phase = c->phase - m->hoff;
 
+		if (phase < 0 || (size_t)phase >= m->g->n_phases)
+			continue;	/* the VM's boot and shutdown: no guest phase */
 		snprintf(name, sizeof(name), "host/%s", c->event);
-		note(m, recfile_put_counter(m->rf, c->phase, name, c->supported, c->value,
+		note(m, recfile_put_counter(m->rf, phase, name, c->supported, c->value,
 					    c->enabled_ns, c->running_ns));
 	}
 	for (i = 0; i < m->g->n_calib; i++)
@@ -661,9 +717,14 @@ static int write_host_by_series(struct merge *m)
 	for (i = 0; i < m->acc_n; i++) {
 		const struct acc *a = &m->acc[i];
 
-		note(m, recfile_put_stat(m->rf, a->phase, "host", a->kind, a->key,
-					 host_stat_name(m, a->kind, a->key), a->count, a->sum_ns,
-					 0, 0, NULL));
+		char view[16];
+		const char *kind = strchr(a->kind, '\t');
+
+		snprintf(view, sizeof(view), "%.*s", (int)(kind - a->kind), a->kind);
+		kind++;
+		note(m, recfile_put_stat(m->rf, a->phase, view, kind, a->key,
+					 host_stat_name(m, view, kind, a->key), a->count,
+					 a->sum_ns, 0, 0, NULL));
 		m->res->host_stats++;
 	}
 	return 0;
@@ -691,7 +752,7 @@ static int write_output(struct merge *m)
 	write_phases(m);
 	write_stats(m, m->g, "guest");
 	if (match) {
-		write_stats(m, m->h, "host");
+		write_host_stats(m);
 		err = 0;
 	} else {
 		err = write_host_by_series(m);
@@ -767,11 +828,12 @@ int merge_recordings(const struct merge_opts *o, struct merge_result *ret, char 
 			  o->guest_path);
 		goto out_free;
 	}
-	if (!has_view(m.hdb, "host")) {
-		rc = fail(&m, -EINVAL, "'%s' has no host-view data (record the VM on the host "
-			  "with 'hvtrace record --vm' or '--pid')", o->host_path);
+	if (!has_view(m.hdb, "host") && !has_view(m.hdb, "guest")) {
+		rc = fail(&m, -EINVAL, "'%s' has no data of the VM's host side (record it with "
+			  "'hvtrace record --vm' or '--pid')", o->host_path);
 		goto out_free;
 	}
+	m.hoff = recording_meta_int(m.h, "guest_phase_offset", 0) == 1;
 	m.host_real_minus_mono = meta_has(m.h, "start_real_ns") && meta_has(m.h, "start_mono_ns") ?
 		recording_meta_int(m.h, "start_real_ns", 0) -
 		recording_meta_int(m.h, "start_mono_ns", 0) : 0;

@@ -14,11 +14,13 @@
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 
+#include "agent.h"
 #include "calib.h"
 #include "detect.h"
 #include "guest_view.h"
 #include "host_view.h"
 #include "marksock.h"
+#include "merge.h"
 #include "perfctr.h"
 #include "phase.h"
 #include "recfile.h"
@@ -83,6 +85,12 @@ struct recorder {
 	struct vmm *vmm;		/* --vm: the libvirt domain */
 	struct vmm_rec *vmm_rec;	/* its stats at the last tick */
 	int vm_gone;			/* the domain shut off or vanished */
+	int ep;				/* the event loop's epoll */
+	struct agent_guest *ag;		/* in a guest: the channel to the host's recorder */
+	struct agent_host *ah;		/* on a host: the guest's channel */
+	char guest_path[4096];		/* where the guest's recording arrives */
+	int64_t *guest_start;		/* host phase id -> the guest's start (guest clock) */
+	size_t n_guest_start;
 	struct perfctr_value pc_base[16];	/* totals when the current phase began */
 	int pc_phase;			/* the phase pc_base belongs to */
 };
@@ -201,6 +209,149 @@ static void counters_flush(struct recorder *r, int next_phase)
 	}
 }
 
+/* ---- the agent channel ---------------------------------------------------- */
+
+/* In a guest: tell the host's recorder that phase ID began (or was renamed). */
+static void agent_phase_out(struct recorder *r, int id)
+{
+	const struct phase *p = &r->ph.v[id];
+
+	agent_guest_phase(r->ag, id, p->name, p->source, p->start_mono,
+			  p->start_mono + r->ph.real_minus_mono);
+}
+
+/*
+ * On a host, the guest's phases become the recording's: host phase 0 is the
+ * VM before the guest's workload began, guest phase N is host phase N + 1,
+ * and what follows the guest's end is one last phase.
+ */
+static void host_phase_open(struct recorder *r, unsigned int id, const char *name,
+			    const char *source, int64_t host_mono)
+{
+	unsigned int cur = __atomic_load_n(&r->sh->phase, __ATOMIC_SEQ_CST);
+
+	__atomic_store_n(&r->sh->auto_phases, 0, __ATOMIC_SEQ_CST);
+	if (id > cur)
+		__atomic_store_n(&r->sh->phase, id, __ATOMIC_SEQ_CST);
+	if (phases_open(&r->ph, id, name, source, host_mono, 0))
+		note_err(r, -ENOMEM);
+	counters_flush(r, id);
+	progress(r, "guest phase %u: %s (+%.1f s)", id, name, (host_mono - r->mono0) / 1e9);
+}
+
+static void on_guest_phase(void *ctx, const struct proto_phase *p, int64_t host_mono,
+			   int synced)
+{
+	struct recorder *r = ctx;
+	size_t id = p->id + 1;
+
+	if (id >= r->n_guest_start) {
+		int64_t *v = realloc(r->guest_start, (id + 16) * sizeof(*v));
+
+		if (!v) {
+			note_err(r, -ENOMEM);
+			return;
+		}
+		memset(v + r->n_guest_start, 0, (id + 16 - r->n_guest_start) * sizeof(*v));
+		r->guest_start = v;
+		r->n_guest_start = id + 16;
+	}
+	r->guest_start[id] = p->start_mono;
+	host_phase_open(r, id, p->name, proto_source_name(p->source), host_mono);
+}
+
+static void on_guest_end(void *ctx, const struct proto_end *e, int64_t host_mono)
+{
+	struct recorder *r = ctx;
+
+	host_phase_open(r, phases_current(&r->ph) + 1, "after-workload", "guest", host_mono);
+}
+
+/* The clock fit is best at the end: place every guest phase through it again. */
+static void host_phases_remap(struct recorder *r)
+{
+	size_t id;
+
+	for (id = 1; id < r->n_guest_start && id < r->ph.n; id++)
+		if (r->guest_start[id])
+			r->ph.v[id].start_mono = agent_host_map(r->ah, r->guest_start[id], NULL);
+}
+
+static int open_agent(struct recorder *r, char *err, size_t errlen)
+{
+	static const struct agent_host_ops ops = {
+		.phase = on_guest_phase,
+		.end = on_guest_end,
+	};
+	char why[256];
+
+	if (r->o->argv) {
+		struct agent_guest_opts ao = { .host = r->o->host, .label = r->o->label,
+					       .identity = r->env.summary[0] ? r->env.summary :
+					       NULL };
+
+		r->ag = agent_guest_open(&ao, why, sizeof(why));
+		if (!r->ag && errno != ENOENT) {
+			snprintf(err, errlen, "--host: %s", why);
+			return -errno;
+		}
+		if (r->ag)
+			progress(r, "phases go to the host's recorder over %s",
+				 agent_guest_desc(r->ag));
+		return 0;
+	}
+	if (!r->o->channel)
+		return 0;
+	/* The agent keeps the pointer: the path lives as long as the recorder. */
+	snprintf(r->guest_path, sizeof(r->guest_path), "%s.guest", r->o->output);
+	struct agent_host_opts ho = { .channel = r->o->channel, .recording_path = r->guest_path,
+				      .ops = &ops, .ctx = r };
+
+	r->ah = agent_host_open(&ho, why, sizeof(why));
+	if (!r->ah) {
+		snprintf(err, errlen, "--channel: %s", why);
+		return -errno;
+	}
+	progress(r, "waiting for the guest's recorder on %s", agent_host_desc(r->ah));
+	/* Host phase N + 1 is guest phase N: merge pairs them by this. */
+	return recfile_set_meta_int(r->rf, "guest_phase_offset", 1);
+}
+
+/* After the host recording is closed: fold the guest's recording into it. */
+static void merge_guest(struct recorder *r)
+{
+	struct merge_result mr;
+	struct agent_host_stats st;
+	char tmp[4096], why[512];
+	int i;
+
+	agent_host_stats(r->ah, &st);
+	if (!st.have_recording) {
+		progress(r, "the guest sent no recording: %s is the host view alone",
+			 r->o->output);
+		return;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.merging", r->o->output);
+	struct merge_opts mo = { .guest_path = r->guest_path, .host_path = r->o->output, .out_path = tmp };
+
+	if (merge_recordings(&mo, &mr, why, sizeof(why))) {
+		progress(r, "cannot merge the guest's recording (%s): both kept, %s and %s", why,
+			 r->o->output, r->guest_path);
+		unlink(tmp);
+		return;
+	}
+	for (i = 0; i < mr.n_warn; i++)
+		progress(r, "merge: %s", mr.warn[i]);
+	if (rename(tmp, r->o->output)) {
+		progress(r, "cannot replace %s: %s; the merged recording is %s", r->o->output,
+			 strerror(errno), tmp);
+		return;
+	}
+	unlink(r->guest_path);
+	progress(r, "guest and host views merged into %s (clock %s)", r->o->output,
+		 mr.clock_source);
+}
+
 /* ---- events from the kernel side ---------------------------------------- */
 
 static void on_event(void *ctx, const struct hvt_event *e)
@@ -226,6 +377,7 @@ static void on_event(void *ctx, const struct hvt_event *e)
 		if (phases_open(&r->ph, e->phase, name, "auto", e->ts_ns, e->pid))
 			note_err(r, -ENOMEM);
 		counters_flush(r, e->phase);
+		agent_phase_out(r, e->phase);
 		report_progress(r);
 		progress(r, "phase %u: %s (+%.1f s)", e->phase, name,
 			 (e->ts_ns - r->mono0) / 1e9);
@@ -268,6 +420,7 @@ static int on_mark(void *ctx, const char *name, pid_t peer, char *msg, size_t le
 		}
 	}
 	counters_flush(r, id);
+	agent_phase_out(r, id);
 	report_progress(r);
 	progress(r, "phase %u: %s (mark, +%.1f s)", id, name, (now - r->mono0) / 1e9);
 	return id;
@@ -553,7 +706,7 @@ static int make_timer(int64_t period_ns, int once)
 	return fd;
 }
 
-enum { TAG_SIG = 1, TAG_TICK, TAG_EVENTS, TAG_MARK, TAG_PIDFD, TAG_DURATION };
+enum { TAG_SIG = 1, TAG_TICK, TAG_EVENTS, TAG_MARK, TAG_PIDFD, TAG_DURATION, TAG_AGENT };
 
 /* Reaps the workload's root if it ended; other children are not ours. */
 static void reap(struct recorder *r)
@@ -605,6 +758,18 @@ static int loop(struct recorder *r, int ep, int sfd, int tfd, int mfd, uid_t uid
 				err = flush(r, 0);
 				if (err)
 					return err;
+				/* A host that connects late gets what the guest queued. */
+				agent_guest_handle(r->ag);
+				break;
+			case TAG_AGENT:
+				if (r->ag && agent_guest_handle(r->ag)) {
+					progress(r, "the host channel closed; recording goes on alone");
+					epoll_ctl(r->ep, EPOLL_CTL_DEL, agent_guest_fd(r->ag), NULL);
+				}
+				if (r->ah && agent_host_handle(r->ah)) {
+					progress(r, "guest channel: %s", agent_host_error(r->ah));
+					epoll_ctl(r->ep, EPOLL_CTL_DEL, agent_host_fd(r->ah), NULL);
+				}
 				break;
 			case TAG_EVENTS:
 				guest_view_consume(r->gv);
@@ -733,6 +898,9 @@ static void recorder_free(struct recorder *r)
 	perfctr_close(r->pc);
 	vmm_rec_free(r->vmm_rec);
 	vmm_close(r->vmm);
+	agent_guest_close(r->ag);
+	agent_host_close(r->ah);
+	free(r->guest_start);
 	host_view_close(r->hv);
 	guest_view_close(r->gv);
 	phases_free(&r->ph);
@@ -835,6 +1003,9 @@ int recorder_run(const struct record_opts *o, int *ret_exit, char *err, size_t e
 		write_vmm_meta(&r);
 	if (have_calib)
 		store_calib(&r, &calib);
+	ret = open_agent(&r, err, errlen);
+	if (ret)
+		goto out_reap;
 	r.sh = guest_view_shared(r.gv);
 	r.steal_ok = !sysinfo_steal_ns(&r.steal_last);
 
@@ -864,6 +1035,7 @@ int recorder_run(const struct record_opts *o, int *ret_exit, char *err, size_t e
 	}
 	if (ret)
 		goto out_reap;
+	agent_phase_out(&r, 0);
 	progress(&r, "recording %s (pid %d) into %s", o->argv ? o->argv[0] : o->vm ? o->vm :
 		 "process", (int)r.root, o->output);
 
@@ -875,9 +1047,14 @@ int recorder_run(const struct record_opts *o, int *ret_exit, char *err, size_t e
 		snprintf(err, errlen, "cannot set up the event loop: %s", strerror(errno));
 		goto out_reap;
 	}
+	r.ep = ep;
 	ret = add_epoll(ep, sfd, TAG_SIG) ?: add_epoll(ep, tfd, TAG_TICK) ?:
 	      add_epoll(ep, guest_view_events_fd(r.gv), TAG_EVENTS) ?:
 	      add_epoll(ep, mfd, TAG_MARK);
+	if (!ret && r.ag)
+		ret = add_epoll(ep, agent_guest_fd(r.ag), TAG_AGENT);
+	if (!ret && r.ah)
+		ret = add_epoll(ep, agent_host_fd(r.ah), TAG_AGENT);
 	if (!ret && r.follow) {
 		pidfd = syscall(SYS_pidfd_open, r.root, 0);
 		ret = pidfd < 0 ? -errno : add_epoll(ep, pidfd, TAG_PIDFD);
@@ -902,6 +1079,12 @@ int recorder_run(const struct record_opts *o, int *ret_exit, char *err, size_t e
 	r.ph.end_mono = r.root_exit_mono ? r.root_exit_mono : now_mono_ns();
 	if (o->argv)
 		exit_code = workload_exit_code(r.root_status);
+	if (r.ah) {
+		/* The guest's last messages and its recording may still be on the way. */
+		if (agent_host_finish(r.ah, 60000) && agent_host_state(r.ah) == AGENT_FAILED)
+			progress(&r, "guest channel: %s", agent_host_error(r.ah));
+		host_phases_remap(&r);
+	}
 	ret = flush(&r, 1);
 	if (o->prog_stats)
 		write_prog_stats(&r);
@@ -917,6 +1100,10 @@ int recorder_run(const struct record_opts *o, int *ret_exit, char *err, size_t e
 	note_err(&r, recfile_begin(r.rf));
 	procs_flush_all(&r);
 	write_end_meta(&r, exit_code);
+	agent_guest_end(r.ag, exit_code, r.ph.end_mono, r.ph.end_mono + r.ph.real_minus_mono,
+			r.ph.end_mono - r.mono0);
+	note_err(&r, agent_guest_write_meta(r.ag, r.rf));
+	note_err(&r, agent_host_write_meta(r.ah, r.rf));
 	note_err(&r, recfile_set_meta_int(r.rf, "complete", 1));
 	note_err(&r, recfile_commit(r.rf));
 	if (ret || r.write_err) {
@@ -929,6 +1116,13 @@ int recorder_run(const struct record_opts *o, int *ret_exit, char *err, size_t e
 		 (r.ph.end_mono - r.mono0) / 1e9, o->argv ? "exit status" : "pid", o->argv ?
 		 exit_code : (int)r.root, o->output);
 	*ret_exit = exit_code;
+	recfile_close(r.rf);
+	r.rf = NULL;
+	if (r.ag && agent_guest_send_recording(r.ag, o->output, 60000, err, errlen))
+		progress(&r, "cannot send the recording to the host (%s); it stays in %s", err,
+			 o->output);
+	if (r.ah)
+		merge_guest(&r);
 	ret = 0;
 	goto out_close;
 

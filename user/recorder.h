@@ -21,6 +21,8 @@ struct record_opts {
 	pid_t pid;		/* follow this process tree instead of starting argv */
 	const char *vm;		/* follow this libvirt domain's VMM (its QEMU process) */
 	const char *connect;	/* libvirt URI for vm; NULL: the default */
+	const char *host;	/* in a guest: channel to the host's recorder; NULL: auto */
+	const char *channel;	/* on a host: the guest's channel (with pid or vm) */
 	char **argv;		/* the command */
 	int system_wide;
 	int auto_phases;

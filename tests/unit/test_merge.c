@@ -533,7 +533,7 @@ TEST(inputs_that_cannot_be_merged_are_refused)
 	h.host_view = 0;
 	make_host(&h);
 	EXPECT_INT(do_merge(&o, &r, err, sizeof(err)), -EINVAL);
-	if (!strstr(err, "has no host-view data"))
+	if (!strstr(err, "has no data of the VM's host side"))
 		FAIL("no host view: %s", err);
 	make_host(&(struct hopts){ .sync = 1, .host_view = 1 });
 	o.guest_path = gpath;
