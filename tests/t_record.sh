@@ -150,10 +150,15 @@ test_killed_recorder_leaves_readable_file() {
 }
 
 test_pid_mode() {
-	local rec=$TMP/pid.hvt pid
-	"$GT" sleep 500 getppid 4242 sleep 200 &
+	local rec=$TMP/pid.hvt pid rpid i
+	"$GT" wait-usr1 0 getppid 4242 sleep 200 &
 	pid=$!
-	"$HVTRACE" record -q --no-calibrate -o "$rec" --pid "$pid"
+	"$HVTRACE" record --no-calibrate -o "$rec" --pid "$pid" 2>"$TMP/pid.err" &
+	rpid=$!
+	# The burst starts only once the recorder follows the process.
+	for i in $(seq 200); do grep -q '^hvtrace: recording' "$TMP/pid.err" && break; sleep 0.05; done
+	kill -USR1 "$pid"
+	wait "$rpid"
 	expect_eq record_pid_mode_exit_status 0 $?
 	wait "$pid"
 	expect_eq record_pid_counts_followed_process 4242 "$(sql "$rec" "SELECT COALESCE(SUM(count),0)

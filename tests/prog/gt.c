@@ -9,11 +9,13 @@
  *   child-getppid N  fork a child that makes N getppid syscalls, wait for it
  *   spawn N          N times: fork, exec this program with no steps, wait
  *   sleep MS         nanosleep
+ *   wait-usr1 0      block until SIGUSR1 arrives (a test starts the next steps)
  *   exit CODE        exit now with CODE
  *   gt -t STEP...    also print "elapsed_ns N" (the steps alone) on stderr
  * Built static, it makes no syscall its source does not show (libc start-up
  * aside, which happens before the first step).
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +88,12 @@ int main(int argc, char **argv)
 {
 	int i = 1, timed = argc > 1 && !strcmp(argv[1], "-t");
 	long long t0 = mono_ns();
+	sigset_t usr1;
+
+	/* Blocked from the start, so a SIGUSR1 sent early waits for wait-usr1. */
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, NULL);
 
 	for (i += timed; i + 1 < argc; i += 2) {
 		const char *op = argv[i], *arg = argv[i + 1];
@@ -125,6 +133,13 @@ int main(int argc, char **argv)
 			struct timespec ts = { n / 1000, (n % 1000) * 1000000 };
 
 			nanosleep(&ts, NULL);
+		} else if (!strcmp(op, "wait-usr1")) {
+			sigset_t set;
+			int sig;
+
+			sigemptyset(&set);
+			sigaddset(&set, SIGUSR1);
+			sigwait(&set, &sig);
 		} else if (!strcmp(op, "exit")) {
 			exit(n);
 		} else {
