@@ -15,7 +15,7 @@ PACKAGES=(
 	make gcc clang llvm bpftool pkg-config libbpf-dev libelf-dev libdw-dev zlib1g-dev
 	libzstd-dev libsqlite3-dev sqlite3 libvirt-dev libcap-dev xz-utils binutils
 	qemu-system-x86 qemu-utils busybox-static cpio debootstrap e2fsprogs
-	libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients dpkg-dev
+	libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients dpkg-dev chromium fonts-dejavu-core
 )
 
 say() { printf 'deps: %s\n' "$*" >&2; }

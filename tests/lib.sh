@@ -40,3 +40,23 @@ need_root() {
 	skip "$1" "needs root (BPF)"
 	return 1
 }
+
+# expect_golden NAME GOLDEN -- CMD...: CMD must exit 0 and print exactly the file GOLDEN.
+# UPDATE_GOLDEN=1 rewrites GOLDEN instead (review the diff before committing it).
+expect_golden() {
+	local name=$1 want=$2 rc
+	shift 3
+	"$@" >"$TMP/golden.out" 2>"$TMP/golden.err"
+	rc=$?
+	if [ "$rc" != 0 ]; then
+		fail "$name" "exit $rc: $(head -c 300 "$TMP/golden.err")"
+	elif [ -n "${UPDATE_GOLDEN:-}" ]; then
+		cp "$TMP/golden.out" "$want"
+		ok "$name (golden rewritten)"
+	elif ! diff -u "$want" "$TMP/golden.out" >"$TMP/golden.diff"; then
+		fail "$name" "output differs from $(basename "$want"):"
+		head -n 30 "$TMP/golden.diff"
+	else
+		ok "$name"
+	fi
+}

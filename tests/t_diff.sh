@@ -2,14 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #
 # hvtrace diff. Part 1, on fixture recordings (tests/fixtures/diff/*.sql turned into .hvt
-# files with sqlite3, on the schema of tests/fixtures/report/schema.sql): golden text, JSON
+# files with sqlite3, on the schema of tests/fixtures/schema.sql): golden text, JSON
 # and CSV; values computed by hand (see the comments in b.sql and hostb.sql); sets of runs;
 # every kind of bad input. Part 2, for real (root): the ground-truth workload recorded twice,
 # B making N more getppid calls than A.
 #   UPDATE_GOLDEN=1 bash tests/t_diff.sh   rewrites the golden files (review the diff)
 . "$(dirname "$0")/lib.sh"
 FIX=$(cd "$(dirname "$0")/fixtures/diff" && pwd)
-SCHEMA=$(cd "$(dirname "$0")/fixtures/report" && pwd)/schema.sql
+SCHEMA=$(cd "$(dirname "$0")/fixtures" && pwd)/schema.sql
 
 if [ ! -x "$HVTRACE" ]; then
 	fail diff_binary_exists "$HVTRACE is not built"
@@ -45,17 +45,7 @@ make_rec noept hostb
 golden() {
 	local name=$1 want=$FIX/$2
 	shift 2
-	if ! "$HVTRACE" diff "$@" >"$TMP/golden.out" 2>"$TMP/golden.err"; then
-		fail "$name" "exit $?: $(head -c 300 "$TMP/golden.err")"
-	elif [ -n "${UPDATE_GOLDEN:-}" ]; then
-		cp "$TMP/golden.out" "$want"
-		ok "$name (golden rewritten)"
-	elif ! diff -u "$want" "$TMP/golden.out" >"$TMP/golden.diff"; then
-		fail "$name" "output differs from $(basename "$want"):"
-		head -n 30 "$TMP/golden.diff"
-	else
-		ok "$name"
-	fi
+	expect_golden "$name" "$want" -- "$HVTRACE" diff "$@"
 }
 
 golden diff_text_golden native-kvm.txt native.hvt kvm.hvt

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #
-# hvtrace report on fixture recordings (tests/fixtures/report/*.sql, turned into
-# .hvt files with sqlite3): golden text, JSON and CSV; values computed by hand
-# (see the comments in basic.sql); options; every kind of bad input.
+# hvtrace report on fixture recordings (tests/fixtures/report/*.sql on the schema of
+# tests/fixtures/schema.sql, turned into .hvt files with sqlite3): golden text, JSON and CSV;
+# values computed by hand (see the comments in basic.sql); options; every kind of bad input.
 #   UPDATE_GOLDEN=1 bash tests/t_report.sh   rewrites the golden files (review the diff)
 . "$(dirname "$0")/lib.sh"
 FIX=$(cd "$(dirname "$0")/fixtures/report" && pwd)
+SCHEMA=$(cd "$(dirname "$0")/fixtures" && pwd)/schema.sql
 
 if [ ! -x "$HVTRACE" ]; then
 	fail report_binary_exists "$HVTRACE is not built"
@@ -24,31 +25,21 @@ fi
 # Relative file names keep the goldens free of temporary paths.
 cd "$TMP" || exit 1
 
-# make_rec NAME: $TMP/NAME.hvt from schema.sql + NAME.sql.
+# make_rec NAME: $TMP/NAME.hvt from the fixtures' schema + NAME.sql.
 make_rec() {
 	rm -f "$1.hvt"
-	cat "$FIX/schema.sql" "$FIX/$1.sql" | sqlite3 -batch "$1.hvt"
+	cat "$SCHEMA" "$FIX/$1.sql" | sqlite3 -batch "$1.hvt"
 }
 for f in basic killed; do
 	make_rec $f || fail "report_fixture_$f" "sqlite3 could not build $f.hvt"
 done
-sqlite3 -batch no-phases.hvt <"$FIX/schema.sql"
+sqlite3 -batch no-phases.hvt <"$SCHEMA"
 
 # golden NAME GOLDEN ARGS...: the output of 'hvtrace report ARGS' must equal GOLDEN.
 golden() {
 	local name=$1 want=$FIX/$2
 	shift 2
-	if ! "$HVTRACE" report "$@" >"$TMP/golden.out" 2>"$TMP/golden.err"; then
-		fail "$name" "exit $?: $(head -c 300 "$TMP/golden.err")"
-	elif [ -n "${UPDATE_GOLDEN:-}" ]; then
-		cp "$TMP/golden.out" "$want"
-		ok "$name (golden rewritten)"
-	elif ! diff -u "$want" "$TMP/golden.out" >"$TMP/golden.diff"; then
-		fail "$name" "output differs from $(basename "$want"):"
-		head -n 30 "$TMP/golden.diff"
-	else
-		ok "$name"
-	fi
+	expect_golden "$name" "$want" -- "$HVTRACE" report "$@"
 }
 
 golden report_text_golden basic.txt basic.hvt

@@ -4,9 +4,10 @@
 # hvtrace table: the talk's result table reproduced from bench.sh logs that this
 # script writes in the talk's format, recordings made with the sqlite3 CLI, golden
 # outputs in every format (tests/fixtures/table/*.golden), and every bad input.
-# HVT_UPDATE_GOLDEN=1 rewrites the golden files instead of comparing (check the diff!).
+# UPDATE_GOLDEN=1 rewrites the golden files instead of comparing (check the diff!).
 . "$(dirname "$0")/lib.sh"
 FIX=$(cd "$(dirname "$0")" && pwd)/fixtures/table
+SCHEMA=$(cd "$(dirname "$0")" && pwd)/fixtures/schema.sql
 NATIVE=CENTOS-NATIVE-x86_64
 XEN=CENTOS-XEN-PARA-x86_64
 
@@ -55,7 +56,7 @@ mk_hvt() {
 	local file=$1 label=$2 wall=$3 id=0 t=1000000000 ns p
 	shift 3
 	{
-		cat "$FIX/schema.sql"
+		cat "$SCHEMA"
 		echo "INSERT INTO meta VALUES ('schema', '1'), ('label', '$label'),"
 		echo "  ('wall_ns', '$(awk "BEGIN { printf \"%.0f\", $wall * 1e9 }")'), ('complete', '1');"
 		for p in "$@"; do
@@ -77,21 +78,9 @@ mk_hvt "$RECS/kvm-2.hvt" kvm 579.9 bench.sh:0.007 tar:3.0 configure:130.7 make:4
 
 # golden NAME -- CMD...: CMD must exit 0 and print exactly $FIX/NAME.golden.
 golden() {
-	local name=$1 rc
-	shift 2
-	"$@" >"$TMP/out" 2>"$TMP/err"
-	rc=$?
-	if [ "$rc" != 0 ]; then
-		fail "golden_$name" "exit $rc: $(head -c 300 "$TMP/err")"
-	elif [ -n "${HVT_UPDATE_GOLDEN:-}" ]; then
-		cp "$TMP/out" "$FIX/$name.golden"
-		ok "golden_$name (rewritten)"
-	elif ! diff -u "$FIX/$name.golden" "$TMP/out" >"$TMP/diff" 2>&1; then
-		fail "golden_$name" "output differs from $name.golden:
-$(head -n 30 "$TMP/diff")"
-	else
-		ok "golden_$name"
-	fi
+	local name=$1
+	shift
+	expect_golden "golden_$name" "$FIX/$name.golden" "$@"
 }
 
 cd "$LOGS" || exit 1
@@ -185,7 +174,7 @@ expect_fail baseline_absent 2 \
 	"$HVTRACE" table --baseline native "$LOGS"/logfile-*
 expect_fail baseline_empty 2 "--baseline needs a label" -- \
 	"$HVTRACE" table --baseline '' "$LOGS"/logfile-*
-expect_fail unknown_format 2 "unknown format 'xml' \(text, md, csv or json\)" -- \
+expect_fail unknown_format 2 "unknown format 'xml' \(text, md, csv, json or html\)" -- \
 	"$HVTRACE" table --format xml "$LOGS"/logfile-*
 expect_fail unknown_option 2 "Try 'hvtrace table --help'" -- \
 	"$HVTRACE" table --bogus "$LOGS"/logfile-*

@@ -4,25 +4,27 @@
  * split by "--", or --baseline LABEL), and the printers of the diff model
  * (diff.h). One walk (header, each selected phase, total) feeds a printer:
  * text has its own layout; JSON and CSV share one description of the fields
- * (emit_*), so the two always carry the same data.
+ * (emit_*, printed by emit.c), so the two always carry the same data. The
+ * HTML page is html_diff()'s (html.h).
  */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmds.h"
 #include "diff.h"
-#include "jsonw.h"
+#include "emit.h"
+#include "fmt.h"
+#include "html.h"
+#include "outfile.h"
 #include "recfile.h"
+#include "textw.h"
 #include "util.h"
 
 #define DIFF_JSON_VERSION 1
-#define TEXT_WIDTH 100
-#define KV_WIDTH 20
 #define DEFAULT_TOP 10
 
 struct out {
@@ -32,12 +34,7 @@ struct out {
 	size_t n_phase_names;
 	size_t top;			/* rows per block of the text; 0: all */
 	int sets;			/* more than one run on a side */
-	struct jsonw *jw;
-	/* CSV: names of the open objects and arrays, and the current item. */
-	const char *csv_path[8];
-	int csv_depth;
-	const char *csv_item;
-	const char *csv_phase;
+	struct emit *em;		/* JSON and CSV */
 };
 
 struct printer {
@@ -74,160 +71,45 @@ static void walk(struct out *o, const struct printer *pr)
 
 /* ---- text ---------------------------------------------------------------- */
 
-/* A duration; "-" when unknown. Past 1000 s, whole seconds keep the column narrow. */
-static const char *fmt_dur(char *buf, size_t len, double ns)
-{
-	if (isnan(ns))
-		return "-";
-	ns = round(ns);	/* 999999999.99 is "1.000 s", not "1000.0 ms" */
-	if (ns >= 1e12)
-		snprintf(buf, len, "%.0f s", ns / 1e9);
-	else
-		fmt_ns(buf, len, ns);
-	return buf;
-}
-
-/* A signed difference: "+1.234 s", "-12.0 ms", "0". */
-static const char *fmt_sdur(char *buf, size_t len, double ns)
-{
-	char t[32];
-
-	if (isnan(ns))
-		return "-";
-	if (ns == 0)
-		return "0";
-	snprintf(buf, len, "%c%s", ns < 0 ? '-' : '+', fmt_dur(t, sizeof(t), fabs(ns)));
-	return buf;
-}
-
-static const char *fmt_share(char *buf, size_t len, double ratio)
-{
-	if (isnan(ratio) || isinf(ratio))
-		return "-";
-	if (fabs(ratio) >= 10)
-		snprintf(buf, len, "%+.0f%%", ratio * 100.0);
-	else
-		snprintf(buf, len, "%+.1f%%", ratio * 100.0);
-	return buf;
-}
-
-/* A count (a mean over runs is rounded) in at most WIDTH columns. */
-static const char *fmt_cnt(char *buf, size_t len, double n, size_t width)
-{
-	if (isnan(n))
-		return "-";
-	fmt_count(buf, len, (uint64_t)llround(n < 0 ? 0 : n));
-	if (strlen(buf) <= width)
-		return buf;
-	if (n >= 1e9)
-		snprintf(buf, len, "%.2fG", n / 1e9);
-	else
-		snprintf(buf, len, "%.2fM", n / 1e6);
-	return buf;
-}
-
-/* S cut to WIDTH columns, marked with "..." when cut. */
-static const char *clip(char *buf, size_t len, const char *s, size_t width)
-{
-	if (strlen(s) <= width || width < 4 || width >= len)
-		return s;
-	snprintf(buf, len, "%.*s...", (int)(width - 3), s);
-	return buf;
-}
-
-/* A "  label   item, item, ..." line, wrapped under the first item at 100 columns. */
-struct wrap {
-	FILE *f;
-	int col;
-	int items;
-};
-
-static void wrap_start(struct wrap *w, FILE *f, const char *label)
-{
-	w->f = f;
-	w->items = 0;
-	w->col = fprintf(f, "  %-*s", KV_WIDTH - 2, label);
-}
-
-static void wrap_item(struct wrap *w, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void wrap_item(struct wrap *w, const char *fmt, ...)
-{
-	char buf[256];
-	va_list ap;
-	int len;
-
-	va_start(ap, fmt);
-	len = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (len >= (int)sizeof(buf))
-		len = sizeof(buf) - 1;
-	if (w->items && w->col + 2 + len >= TEXT_WIDTH) {
-		w->col = fprintf(w->f, ",\n%*s", KV_WIDTH, "") - 2;
-	} else if (w->items) {
-		fputs(", ", w->f);
-		w->col += 2;
-	}
-	fputs(buf, w->f);
-	w->col += len;
-	w->items++;
-}
-
-static void wrap_end(struct wrap *w)
-{
-	fputc('\n', w->f);
-}
-
 static void text_side(struct out *o, const char *which, const struct diff_side *s)
 {
 	const struct diff_run *r0 = &s->runs[0];
 	char c[128];
-	struct wrap w;
+	struct textw_line w;
 	size_t i;
 
-	wrap_start(&w, o->f, which);
+	textw_start(&w, o->f, which);
 	for (i = 0; i < s->n_runs; i++)
-		wrap_item(&w, "%s", clip(c, sizeof(c), s->runs[i].path, 76));
-	wrap_end(&w);
-	wrap_start(&w, o->f, "");
+		textw_item(&w, "%s", textw_clip(c, sizeof(c), s->runs[i].path, 76));
+	textw_end(&w);
+	textw_start(&w, o->f, "");
 	if (s->n_runs > 1)
-		wrap_item(&w, "%zu runs", s->n_runs);
+		textw_item(&w, "%zu runs", s->n_runs);
 	if (s->n_runs == 1 || s->label)
-		wrap_item(&w, "label %s", s->label && *s->label ? clip(c, sizeof(c), s->label, 40) :
-								  "-");
+		textw_item(&w, "label %s",
+			   s->label && *s->label ? textw_clip(c, sizeof(c), s->label, 40) : "-");
 	else
-		wrap_item(&w, "labels differ");
-	wrap_item(&w, "%s", r0->hostname ? clip(c, sizeof(c), r0->hostname, 40) : "unknown host");
+		textw_item(&w, "labels differ");
+	textw_item(&w, "%s",
+		   r0->hostname ? textw_clip(c, sizeof(c), r0->hostname, 40) : "unknown host");
 	if (r0->kernel)
-		wrap_item(&w, "%s", clip(c, sizeof(c), r0->kernel, 60));
-	wrap_item(&w, "hypervisor %s", r0->hypervisor && *r0->hypervisor ?
-					       clip(c, sizeof(c), r0->hypervisor, 40) : "unknown");
+		textw_item(&w, "%s", textw_clip(c, sizeof(c), r0->kernel, 60));
+	textw_item(&w, "hypervisor %s", r0->hypervisor && *r0->hypervisor ?
+		   textw_clip(c, sizeof(c), r0->hypervisor, 40) : "unknown");
 	for (i = 0; i < s->n_runs; i++)
 		if (!s->runs[i].complete)
 			break;
 	if (i < s->n_runs)
-		wrap_item(&w, "INCOMPLETE: %s did not end normally",
-			  clip(c, sizeof(c), s->runs[i].path, 40));
-	wrap_end(&w);
-}
-
-static const char *calib_state(const struct diff_side *s)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < s->n_runs; i++)
-		n += s->runs[i].calibrated;
-	if (n == s->n_runs)
-		return s->n_runs > 1 ? "every run" : "yes";
-	return n ? "not every run" : "none";
+		textw_item(&w, "INCOMPLETE: %s did not end normally",
+			   textw_clip(c, sizeof(c), s->runs[i].path, 40));
+	textw_end(&w);
 }
 
 /* A "  title   name, name" line of the phases of one kind; none: no line. */
 static void phase_names_where(struct out *o, enum diff_where where, const char *title)
 {
 	const struct diff *d = o->d;
-	struct wrap w;
+	struct textw_line w;
 	size_t i;
 	int first = 1;
 
@@ -235,12 +117,12 @@ static void phase_names_where(struct out *o, enum diff_where where, const char *
 		if (d->phases[i].where != where)
 			continue;
 		if (first)
-			wrap_start(&w, o->f, title);
-		wrap_item(&w, "%s", d->phases[i].name);
+			textw_start(&w, o->f, title);
+		textw_item(&w, "%s", d->phases[i].name);
 		first = 0;
 	}
 	if (!first)
-		wrap_end(&w);
+		textw_end(&w);
 }
 
 static const char *overview_fmt = "  %-16s %10s %10s %10s %8s %12s %12s\n";
@@ -250,10 +132,10 @@ static void text_overview_row(struct out *o, const struct diff_phase *p)
 	char n[32], a[32], b[32], c[32], e[32], g[32], h[32];
 	const char *at_least = p->wall_kind == REPORT_WALL_AT_LEAST ? ">=" : "";
 
-	snprintf(a, sizeof(a), "%s", fmt_dur(g, sizeof(g), p->wall_a.mean));
-	snprintf(b, sizeof(b), "%s", fmt_dur(h, sizeof(h), p->wall_b.mean));
+	snprintf(a, sizeof(a), "%s", fmt_dur_narrow(g, sizeof(g), p->wall_a.mean));
+	snprintf(b, sizeof(b), "%s", fmt_dur_narrow(h, sizeof(h), p->wall_b.mean));
 	if (p->where == DIFF_IN_BOTH) {
-		fprintf(o->f, overview_fmt, clip(n, sizeof(n), p->name, 16), a, b,
+		fprintf(o->f, overview_fmt, textw_clip(n, sizeof(n), p->name, 16), a, b,
 			fmt_sdur(c, sizeof(c), p->delta_ns), fmt_share(e, sizeof(e), p->delta_rel),
 			fmt_sdur(g, sizeof(g), p->guest.explained_ns),
 			fmt_sdur(h, sizeof(h), p->guest.unexplained_ns));
@@ -262,7 +144,7 @@ static void text_overview_row(struct out *o, const struct diff_phase *p)
 				"");
 		return;
 	}
-	fprintf(o->f, "  %-16s %10s %10s  (%s)\n", clip(n, sizeof(n), p->name, 16),
+	fprintf(o->f, "  %-16s %10s %10s  (%s)\n", textw_clip(n, sizeof(n), p->name, 16),
 		p->runs_a ? a : "-", p->runs_b ? b : "-",
 		p->where == DIFF_ONLY_A ? "only in A" :
 		p->where == DIFF_ONLY_B ? "only in B" : "not in every run: not compared");
@@ -271,23 +153,23 @@ static void text_overview_row(struct out *o, const struct diff_phase *p)
 static void text_begin(struct out *o)
 {
 	const struct diff *d = o->d;
-	struct wrap w;
+	struct textw_line w;
 	size_t i;
 
 	fprintf(o->f, "hvtrace diff: where the time went, from A to B\n");
 	text_side(o, "A", &d->a);
 	text_side(o, "B", &d->b);
-	wrap_start(&w, o->f, "calibration");
-	wrap_item(&w, "A %s", calib_state(&d->a));
-	wrap_item(&w, "B %s", calib_state(&d->b));
-	wrap_end(&w);
+	textw_start(&w, o->f, "calibration");
+	textw_item(&w, "A %s", fmt_diff_calib(&d->a));
+	textw_item(&w, "B %s", fmt_diff_calib(&d->b));
+	textw_end(&w);
 	phase_names_where(o, DIFF_IN_BOTH, "phases in both");
 	phase_names_where(o, DIFF_ONLY_A, "only in A");
 	phase_names_where(o, DIFF_ONLY_B, "only in B");
 	phase_names_where(o, DIFF_SOME_RUNS, "not in every run");
 	if (o->sets)
 		fprintf(o->f, "  %-*sthe means of each side's runs; spread = min-max over runs\n",
-			KV_WIDTH - 2, "numbers");
+			TEXTW_KV_WIDTH - 2, "numbers");
 
 	fputc('\n', o->f);
 	fprintf(o->f, overview_fmt, "phase", "wall A", "wall B", "change", "of A", "explained",
@@ -303,65 +185,7 @@ static void text_begin(struct out *o)
 	      "docs/attribution.md says why.\n", o->f);
 }
 
-/* The label of a category in the text: "read <1ms", "page fault user-write", ... */
-static const char *cat_label(char *buf, size_t len, const struct diff_cat *c)
-{
-	const char *g = c->group;
-
-	if (!strcmp(g, "syscall") && c->method == DIFF_CALIBRATED)
-		snprintf(buf, len, "syscall %s", c->name);
-	else if (!strcmp(g, "syscall") && c->method == DIFF_TRACED_SPLIT)
-		snprintf(buf, len, "%s %s", c->name, c->cls == DIFF_WAITING ? ">=1ms" : "<1ms");
-	else if (!strcmp(g, "syscall") || !strcmp(g, "process") || !strcmp(g, "sched") ||
-		 !strcmp(g, "steal"))
-		snprintf(buf, len, "%s", c->name);
-	else if (!strcmp(g, "fault"))
-		snprintf(buf, len, "fault %s", c->name);
-	else if (!strcmp(g, "cpu"))
-		snprintf(buf, len, "CPU %s", c->name);
-	else
-		snprintf(buf, len, "%s %s", g, c->name);
-	return buf;
-}
-
-static const char *method_short(const struct diff_cat *c)
-{
-	switch (c->method) {
-	case DIFF_TRACED:
-	case DIFF_TRACED_SPLIT:
-		return c->entry_exit ? "trace+cal" : "traced";
-	case DIFF_CALIBRATED:
-		return "calib";
-	case DIFF_CPU_TIME:
-		return "cpu acct";
-	case DIFF_COUNT_ONLY:
-		return "count";
-	}
-	return "?";
-}
-
 #define CAT_HEAD "  %3s %-21s %10s %7s %10s %10s %9s %9s  %s\n"
-
-/* "4.600 s (4.500 s-4.700 s)", or just the mean when every run had it. */
-static const char *fmt_spread(char *buf, size_t len, const struct diff_stats *st, int count)
-{
-	char m[32], lo[32], hi[32];
-
-	if (count) {
-		fmt_cnt(m, sizeof(m), st->mean, 20);
-		fmt_cnt(lo, sizeof(lo), st->min, 20);
-		fmt_cnt(hi, sizeof(hi), st->max, 20);
-	} else {
-		fmt_dur(m, sizeof(m), st->mean);
-		fmt_dur(lo, sizeof(lo), st->min);
-		fmt_dur(hi, sizeof(hi), st->max);
-	}
-	if (st->min == st->max)
-		snprintf(buf, len, "%s", m);
-	else
-		snprintf(buf, len, "%s (%s-%s)", m, lo, hi);
-	return buf;
-}
 
 /*
  * Under a category's row, when a side has several runs and they differ: its
@@ -394,13 +218,13 @@ static void text_cat(struct out *o, const struct diff_cat *c)
 
 	if (c->rank)
 		snprintf(rank, sizeof(rank), "%d", c->rank);
-	name = clip(n, sizeof(n), cat_label(l, sizeof(l), c), 21);
+	name = textw_clip(n, sizeof(n), fmt_diff_cat(l, sizeof(l), c), 21);
 	if (c->cls == DIFF_NO_COST) {
 		snprintf(g, sizeof(g), "%s (%s)", c->note, c->probe);
 		fprintf(o->f, "  %3s %-21s %-40s %9s %9s  %s\n", rank, name, g,
 			c->has_count ? fmt_cnt(a, sizeof(a), c->count_a.mean, 9) : "-",
 			c->has_count ? fmt_cnt(b, sizeof(b), c->count_b.mean, 9) : "-",
-			method_short(c));
+			fmt_diff_method(c));
 		return;
 	}
 	fprintf(o->f, CAT_HEAD, rank, name, fmt_sdur(e, sizeof(e), c->delta_ns),
@@ -408,7 +232,7 @@ static void text_cat(struct out *o, const struct diff_cat *c)
 		fmt_sdur(k, sizeof(k), c->slower_ns),
 		c->has_count ? fmt_cnt(a, sizeof(a), c->count_a.mean, 9) : "-",
 		c->has_count ? fmt_cnt(b, sizeof(b), c->count_b.mean, 9) : "-",
-		method_short(c));
+		fmt_diff_method(c));
 	if (o->sets)
 		text_cat_spread(o, c);
 }
@@ -479,8 +303,8 @@ static void text_phase(struct out *o, const struct diff_phase *p)
 	if (p->where != DIFF_IN_BOTH)
 		return;
 	fprintf(o->f, "\n%s%s: %s -> %s, %s (%s)\n", total ? "Whole run" : "Phase ",
-		total ? "" : p->name, fmt_dur(a, sizeof(a), p->wall_a.mean),
-		fmt_dur(b, sizeof(b), p->wall_b.mean), fmt_sdur(c, sizeof(c), p->delta_ns),
+		total ? "" : p->name, fmt_dur_narrow(a, sizeof(a), p->wall_a.mean),
+		fmt_dur_narrow(b, sizeof(b), p->wall_b.mean), fmt_sdur(c, sizeof(c), p->delta_ns),
 		fmt_share(e, sizeof(e), p->delta_rel));
 	if (p->wall_kind != REPORT_WALL_EXACT)
 		fprintf(o->f, "  wall: %s\n", p->wall_kind == REPORT_WALL_AT_LEAST ?
@@ -488,9 +312,10 @@ static void text_phase(struct out *o, const struct diff_phase *p)
 			"unknown in a run (it ended before anything was recorded)");
 	if (o->sets)
 		fprintf(o->f, "  spread: A %s-%s over %zu runs, B %s-%s over %zu runs\n",
-			fmt_dur(a, sizeof(a), p->wall_a.min), fmt_dur(b, sizeof(b), p->wall_a.max),
-			p->wall_a.n, fmt_dur(c, sizeof(c), p->wall_b.min),
-			fmt_dur(e, sizeof(e), p->wall_b.max), p->wall_b.n);
+			fmt_dur_narrow(a, sizeof(a), p->wall_a.min),
+			fmt_dur_narrow(b, sizeof(b), p->wall_a.max), p->wall_a.n,
+			fmt_dur_narrow(c, sizeof(c), p->wall_b.min),
+			fmt_dur_narrow(e, sizeof(e), p->wall_b.max), p->wall_b.n);
 	if (p->lost_a || p->lost_b)
 		fprintf(o->f, "  warning: events lost (A %s, B %s): process counts are low\n",
 			fmt_count(g, sizeof(g), p->lost_a), fmt_count(h, sizeof(h), p->lost_b));
@@ -505,407 +330,191 @@ static const struct printer text_printer = { text_begin, text_phase, NULL };
 
 /*
  * ---- JSON and CSV ------------------------------------------------------------
- * The fields are described once (emit_*) against this small interface;
- * docs/diff-json.md documents the result.
+ * The fields are described once (emit_*); emit.c prints them in either
+ * format, and docs/diff-json.md documents the result.
  */
-struct emitter {
-	void (*obj_begin)(struct out *o, const char *name);
-	void (*obj_end)(struct out *o);
-	void (*arr_begin)(struct out *o, const char *name);
-	void (*arr_end)(struct out *o);
-	/* An array element; KEY names it in CSV rows. */
-	void (*item_begin)(struct out *o, const char *key);
-	void (*item_end)(struct out *o);
-	void (*u64)(struct out *o, const char *name, uint64_t v);
-	void (*i64)(struct out *o, const char *name, int64_t v);
-	void (*dbl)(struct out *o, const char *name, double v);	/* NAN: null */
-	void (*str)(struct out *o, const char *name, const char *s);	/* NULL: null */
-	void (*boolean)(struct out *o, const char *name, int v);
-};
 
-static const char *wall_kind_name(enum report_wall k)
+static void emit_stats(struct emit *e, const char *name, const struct diff_stats *s)
 {
-	switch (k) {
-	case REPORT_WALL_AT_LEAST:
-		return "at_least";
-	case REPORT_WALL_UNKNOWN:
-		return "unknown";
-	default:
-		return "exact";
-	}
+	emit_obj_begin(e, name);
+	emit_dbl(e, "mean", s->mean);
+	emit_dbl(e, "min", s->min);
+	emit_dbl(e, "max", s->max);
+	emit_dbl(e, "stddev", s->stddev);
+	emit_u64(e, "runs", s->n);
+	emit_obj_end(e);
 }
 
-static void emit_stats(const struct emitter *e, struct out *o, const char *name,
-		       const struct diff_stats *s)
-{
-	e->obj_begin(o, name);
-	e->dbl(o, "mean", s->mean);
-	e->dbl(o, "min", s->min);
-	e->dbl(o, "max", s->max);
-	e->dbl(o, "stddev", s->stddev);
-	e->u64(o, "runs", s->n);
-	e->obj_end(o);
-}
-
-static void emit_side(const struct emitter *e, struct out *o, const char *name,
-		      const struct diff_side *s)
+static void emit_side(struct emit *e, const char *name, const struct diff_side *s)
 {
 	size_t i;
 
-	e->obj_begin(o, name);
-	e->str(o, "label", s->label);
-	e->boolean(o, "host_view", s->has_host);
-	e->arr_begin(o, "runs");
+	emit_obj_begin(e, name);
+	emit_str(e, "label", s->label);
+	emit_bool(e, "host_view", s->has_host);
+	emit_arr_begin(e, "runs");
 	for (i = 0; i < s->n_runs; i++) {
 		const struct diff_run *r = &s->runs[i];
 
-		e->item_begin(o, r->path);
-		e->str(o, "file", r->path);
-		e->str(o, "label", r->label);
-		e->str(o, "hostname", r->hostname);
-		e->str(o, "kernel", r->kernel);
-		e->str(o, "hypervisor", r->hypervisor);
-		e->boolean(o, "complete", r->complete);
-		e->boolean(o, "calibrated", r->calibrated);
-		e->boolean(o, "host_view", r->has_host);
-		e->item_end(o);
+		emit_item_begin(e, NULL, r->path);
+		emit_str(e, "file", r->path);
+		emit_str(e, "label", r->label);
+		emit_str(e, "hostname", r->hostname);
+		emit_str(e, "kernel", r->kernel);
+		emit_str(e, "hypervisor", r->hypervisor);
+		emit_bool(e, "complete", r->complete);
+		emit_bool(e, "calibrated", r->calibrated);
+		emit_bool(e, "host_view", r->has_host);
+		emit_item_end(e);
 	}
-	e->arr_end(o);
-	e->obj_end(o);
+	emit_arr_end(e);
+	emit_obj_end(e);
 }
 
-static void emit_cat(const struct emitter *e, struct out *o, const struct diff_cat *c)
+static void emit_cat(struct emit *e, const struct diff_cat *c)
 {
 	char key[96];
 
 	snprintf(key, sizeof(key), "%s:%s", c->group, c->name);
-	e->item_begin(o, key);
+	emit_item_begin(e, NULL, key);
 	if (c->rank)
-		e->i64(o, "rank", c->rank);
+		emit_i64(e, "rank", c->rank);
 	else
-		e->str(o, "rank", NULL);
-	e->str(o, "group", c->group);
-	e->str(o, "name", c->name);
-	e->str(o, "method", diff_method_name(c->method));
-	e->str(o, "probe", c->probe);
-	e->str(o, "note", c->note);
-	e->boolean(o, "entry_exit", c->entry_exit);
-	e->dbl(o, "entry_exit_a_ns", c->entry_exit ? c->entry_a_ns : NAN);
-	e->dbl(o, "entry_exit_b_ns", c->entry_exit ? c->entry_b_ns : NAN);
+		emit_null(e, "rank");
+	emit_str(e, "group", c->group);
+	emit_str(e, "name", c->name);
+	emit_str(e, "method", diff_method_name(c->method));
+	emit_str(e, "probe", c->probe);
+	emit_str(e, "note", c->note);
+	emit_bool(e, "entry_exit", c->entry_exit);
+	emit_dbl(e, "entry_exit_a_ns", c->entry_exit ? c->entry_a_ns : NAN);
+	emit_dbl(e, "entry_exit_b_ns", c->entry_exit ? c->entry_b_ns : NAN);
 	if (c->has_count) {
-		emit_stats(e, o, "count_a", &c->count_a);
-		emit_stats(e, o, "count_b", &c->count_b);
+		emit_stats(e, "count_a", &c->count_a);
+		emit_stats(e, "count_b", &c->count_b);
 	} else {
-		e->str(o, "count_a", NULL);
-		e->str(o, "count_b", NULL);
+		emit_null(e, "count_a");
+		emit_null(e, "count_b");
 	}
-	emit_stats(e, o, "time_a_ns", &c->time_a);
-	emit_stats(e, o, "time_b_ns", &c->time_b);
-	e->dbl(o, "mean_a_ns", c->mean_a_ns);
-	e->dbl(o, "mean_b_ns", c->mean_b_ns);
-	e->dbl(o, "delta_count", c->delta_count);
-	e->dbl(o, "delta_ns", c->delta_ns);
-	e->dbl(o, "more_ns", c->more_ns);
-	e->dbl(o, "slower_ns", c->slower_ns);
-	e->dbl(o, "share", c->share);
-	e->dbl(o, "spread_ns", c->spread_ns);
-	e->item_end(o);
+	emit_stats(e, "time_a_ns", &c->time_a);
+	emit_stats(e, "time_b_ns", &c->time_b);
+	emit_dbl(e, "mean_a_ns", c->mean_a_ns);
+	emit_dbl(e, "mean_b_ns", c->mean_b_ns);
+	emit_dbl(e, "delta_count", c->delta_count);
+	emit_dbl(e, "delta_ns", c->delta_ns);
+	emit_dbl(e, "more_ns", c->more_ns);
+	emit_dbl(e, "slower_ns", c->slower_ns);
+	emit_dbl(e, "share", c->share);
+	emit_dbl(e, "spread_ns", c->spread_ns);
+	emit_item_end(e);
 }
 
-static void emit_decomp(const struct emitter *e, struct out *o, const char *name,
-			const struct diff_phase *p, const struct diff_decomp *dc)
+static void emit_decomp(struct emit *e, const char *name, const struct diff_phase *p,
+			const struct diff_decomp *dc)
 {
 	enum diff_class cls;
 	size_t i;
 
 	if (!dc->view) {
-		e->str(o, name, NULL);
+		emit_null(e, name);
 		return;
 	}
-	e->obj_begin(o, name);
-	e->str(o, "basis", dc->basis);
-	e->dbl(o, "explained_ns", dc->explained_ns);
-	e->dbl(o, "unexplained_ns", dc->unexplained_ns);
-	e->dbl(o, "explained_share", report_ratio(dc->explained_ns, p->delta_ns));
-	e->dbl(o, "unexplained_share", report_ratio(dc->unexplained_ns, p->delta_ns));
+	emit_obj_begin(e, name);
+	emit_str(e, "basis", dc->basis);
+	emit_dbl(e, "explained_ns", dc->explained_ns);
+	emit_dbl(e, "unexplained_ns", dc->unexplained_ns);
+	emit_dbl(e, "explained_share", report_ratio(dc->explained_ns, p->delta_ns));
+	emit_dbl(e, "unexplained_share", report_ratio(dc->unexplained_ns, p->delta_ns));
 	for (cls = 0; cls < DIFF_CLASSES; cls++) {
-		e->arr_begin(o, diff_class_name(cls));
+		emit_arr_begin(e, diff_class_name(cls));
 		for (i = 0; i < dc->n_cats; i++)
 			if (dc->cats[i].cls == cls)
-				emit_cat(e, o, &dc->cats[i]);
-		e->arr_end(o);
+				emit_cat(e, &dc->cats[i]);
+		emit_arr_end(e);
 	}
-	e->obj_end(o);
+	emit_obj_end(e);
 }
 
-static void emit_phase_body(const struct emitter *e, struct out *o, const struct diff_phase *p)
+static void emit_phase_body(struct emit *e, const struct diff_phase *p)
 {
 	int both = p->where == DIFF_IN_BOTH;
 
-	e->str(o, "name", p->name);
-	e->str(o, "where", diff_where_name(p->where));
-	e->u64(o, "runs_a", p->runs_a);
-	e->u64(o, "runs_b", p->runs_b);
-	e->str(o, "wall", wall_kind_name(p->wall_kind));
-	emit_stats(e, o, "wall_a_ns", &p->wall_a);
-	emit_stats(e, o, "wall_b_ns", &p->wall_b);
-	e->dbl(o, "delta_ns", p->delta_ns);
-	e->dbl(o, "delta_rel", p->delta_rel);
-	e->u64(o, "lost_events_a", p->lost_a);
-	e->u64(o, "lost_events_b", p->lost_b);
+	emit_str(e, "name", p->name);
+	emit_str(e, "where", diff_where_name(p->where));
+	emit_u64(e, "runs_a", p->runs_a);
+	emit_u64(e, "runs_b", p->runs_b);
+	emit_str(e, "wall", fmt_wall_kind(p->wall_kind));
+	emit_stats(e, "wall_a_ns", &p->wall_a);
+	emit_stats(e, "wall_b_ns", &p->wall_b);
+	emit_dbl(e, "delta_ns", p->delta_ns);
+	emit_dbl(e, "delta_rel", p->delta_rel);
+	emit_u64(e, "lost_events_a", p->lost_a);
+	emit_u64(e, "lost_events_b", p->lost_b);
 	if (both) {
-		emit_decomp(e, o, "guest", p, &p->guest);
-		emit_decomp(e, o, "host", p, &p->host);
+		emit_decomp(e, "guest", p, &p->guest);
+		emit_decomp(e, "host", p, &p->host);
 	} else {
-		e->str(o, "guest", NULL);
-		e->str(o, "host", NULL);
+		emit_null(e, "guest");
+		emit_null(e, "host");
 	}
-	e->str(o, "host_note", p->host_note);
+	emit_str(e, "host_note", p->host_note);
 }
 
-/* -- JSON back end -- */
-
-static void j_obj_begin(struct out *o, const char *name)
+static void emit_begin(struct out *o)
 {
-	if (name)
-		jsonw_name(o->jw, name);
-	jsonw_start_object(o->jw);
+	struct emit *e = o->em;
+
+	emit_doc_begin(e, "hvtrace-diff", DIFF_JSON_VERSION);
+	emit_obj_begin(e, "method");
+	emit_u64(e, "wait_split_ns", DIFF_WAIT_SPLIT_NS);
+	emit_str(e, "host_basis", o->d->host_basis);
+	emit_bool(e, "syscall_entry_exit", o->d->entry_exit);
+	emit_obj_end(e);
+	emit_side(e, "a", &o->d->a);
+	emit_side(e, "b", &o->d->b);
+	emit_records_begin(e, "phases");
 }
 
-static void j_obj_end(struct out *o)
+/* CSV rows start with the phase's name. */
+static void emit_phase(struct out *o, const struct diff_phase *p)
 {
-	jsonw_end_object(o->jw);
+	const char *lead[] = { p->name };
+	int total = p == &o->d->total;
+
+	if (total)
+		emit_records_end(o->em);
+	emit_record_begin(o->em, total ? "total" : NULL, lead);
+	emit_phase_body(o->em, p);
+	emit_record_end(o->em);
 }
 
-static void j_arr_begin(struct out *o, const char *name)
+static void emit_end(struct out *o)
 {
-	jsonw_name(o->jw, name);
-	jsonw_start_array(o->jw);
+	emit_doc_end(o->em);
 }
 
-static void j_arr_end(struct out *o)
-{
-	jsonw_end_array(o->jw);
-}
+static const struct printer emit_printer = { emit_begin, emit_phase, emit_end };
 
-static void j_item_begin(struct out *o, const char *key)
-{
-	jsonw_start_object(o->jw);
-}
-
-static void j_u64(struct out *o, const char *name, uint64_t v)
-{
-	jsonw_uint_field(o->jw, name, v);
-}
-
-static void j_i64(struct out *o, const char *name, int64_t v)
-{
-	jsonw_int_field(o->jw, name, v);
-}
+static const char *const csv_lead[] = { "phase" };
 
 /*
- * 13 significant digits: more than any figure here means (ns over hours), and
- * no float noise from the arithmetic (1e9 rather than 999999999.9999999).
+ * The stable formats of docs/diff-json.md and of the CSV: 13 significant
+ * digits are more than any figure here means (ns over hours), and keep float
+ * noise out (1e9 rather than 999999999.9999999).
  */
-static double stable(double v)
-{
-	char buf[32];
-
-	if (!isfinite(v))
-		return v;
-	snprintf(buf, sizeof(buf), "%.13g", v);
-	v = strtod(buf, NULL);
-	return v == 0 ? 0 : v;
-}
-
-static void j_dbl(struct out *o, const char *name, double v)
-{
-	jsonw_float_field(o->jw, name, stable(v));
-}
-
-static void j_str(struct out *o, const char *name, const char *s)
-{
-	jsonw_string_field(o->jw, name, s);
-}
-
-static void j_bool(struct out *o, const char *name, int v)
-{
-	jsonw_bool_field(o->jw, name, v);
-}
-
-static const struct emitter json_emitter = {
-	j_obj_begin, j_obj_end, j_arr_begin, j_arr_end, j_item_begin, j_obj_end,
-	j_u64, j_i64, j_dbl, j_str, j_bool,
+static const struct emit_conf json_conf = { .format = EMIT_JSON, .round_digits = 13 };
+static const struct emit_conf csv_conf = {
+	.format = EMIT_CSV, .lead = csv_lead, .n_lead = ARRAY_SIZE(csv_lead),
+	.own_section = "phase", .round_digits = 13, .csv_digits = 15,
 };
-
-static void json_begin(struct out *o)
-{
-	jsonw_start_object(o->jw);
-	jsonw_string_field(o->jw, "format", "hvtrace-diff");
-	jsonw_int_field(o->jw, "format_version", DIFF_JSON_VERSION);
-	jsonw_name(o->jw, "method");
-	jsonw_start_object(o->jw);
-	jsonw_uint_field(o->jw, "wait_split_ns", DIFF_WAIT_SPLIT_NS);
-	jsonw_string_field(o->jw, "host_basis", o->d->host_basis);
-	jsonw_bool_field(o->jw, "syscall_entry_exit", o->d->entry_exit);
-	jsonw_end_object(o->jw);
-	emit_side(&json_emitter, o, "a", &o->d->a);
-	emit_side(&json_emitter, o, "b", &o->d->b);
-	jsonw_name(o->jw, "phases");
-	jsonw_start_array(o->jw);
-}
-
-static void json_phase(struct out *o, const struct diff_phase *p)
-{
-	if (p == &o->d->total) {
-		jsonw_end_array(o->jw);
-		jsonw_name(o->jw, "total");
-	}
-	jsonw_start_object(o->jw);
-	emit_phase_body(&json_emitter, o, p);
-	jsonw_end_object(o->jw);
-}
-
-static void json_end(struct out *o)
-{
-	jsonw_end_object(o->jw);
-}
-
-static const struct printer json_printer = { json_begin, json_phase, json_end };
-
-/*
- * -- CSV back end --
- * Long format, one value per row: phase,section,item,metric,value. section is
- * the dotted path of objects inside a phase ("guest.explained.count_a";
- * "phase" for a phase's own fields; "a", "a.runs", "method" before them).
- */
-
-static void csv_field(FILE *f, const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-static void csv_row(struct out *o, const char *metric, const char *value)
-{
-	char section[160] = "";
-	int i;
-
-	csv_field(o->f, o->csv_phase ? o->csv_phase : "");
-	fputc(',', o->f);
-	for (i = 0; i < o->csv_depth; i++) {
-		if (i)
-			strncat(section, ".", sizeof(section) - strlen(section) - 1);
-		strncat(section, o->csv_path[i], sizeof(section) - strlen(section) - 1);
-	}
-	csv_field(o->f, *section ? section : "phase");
-	fputc(',', o->f);
-	csv_field(o->f, o->csv_item ? o->csv_item : "");
-	fputc(',', o->f);
-	csv_field(o->f, metric);
-	fputc(',', o->f);
-	csv_field(o->f, value);
-	fputc('\n', o->f);
-}
-
-static void c_push(struct out *o, const char *name)
-{
-	if (o->csv_depth < (int)ARRAY_SIZE(o->csv_path))
-		o->csv_path[o->csv_depth++] = name;
-}
-
-static void c_pop(struct out *o)
-{
-	if (o->csv_depth)
-		o->csv_depth--;
-}
-
-static void c_item_begin(struct out *o, const char *key)
-{
-	o->csv_item = key;
-}
-
-static void c_item_end(struct out *o)
-{
-	o->csv_item = NULL;
-}
-
-static void c_u64(struct out *o, const char *name, uint64_t v)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
-	csv_row(o, name, buf);
-}
-
-static void c_i64(struct out *o, const char *name, int64_t v)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%lld", (long long)v);
-	csv_row(o, name, buf);
-}
-
-static void c_dbl(struct out *o, const char *name, double v)
-{
-	char buf[32] = "";
-
-	if (isfinite(v))
-		snprintf(buf, sizeof(buf), "%.15g", stable(v));
-	csv_row(o, name, buf);
-}
-
-static void c_str(struct out *o, const char *name, const char *s)
-{
-	csv_row(o, name, s ? s : "");
-}
-
-static void c_bool(struct out *o, const char *name, int v)
-{
-	csv_row(o, name, v ? "1" : "0");
-}
-
-static const struct emitter csv_emitter = {
-	c_push, c_pop, c_push, c_pop, c_item_begin, c_item_end,
-	c_u64, c_i64, c_dbl, c_str, c_bool,
-};
-
-static void csv_begin(struct out *o)
-{
-	fputs("phase,section,item,metric,value\n", o->f);
-	c_push(o, "method");
-	c_u64(o, "wait_split_ns", DIFF_WAIT_SPLIT_NS);
-	c_str(o, "host_basis", o->d->host_basis);
-	c_bool(o, "syscall_entry_exit", o->d->entry_exit);
-	c_pop(o);
-	emit_side(&csv_emitter, o, "a", &o->d->a);
-	emit_side(&csv_emitter, o, "b", &o->d->b);
-}
-
-static void csv_phase(struct out *o, const struct diff_phase *p)
-{
-	o->csv_phase = p->name;
-	emit_phase_body(&csv_emitter, o, p);
-	o->csv_phase = NULL;
-}
-
-static const struct printer csv_printer = { csv_begin, csv_phase, NULL };
 
 /* ---- the command --------------------------------------------------------- */
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: hvtrace diff A.hvt B.hvt [--json|--csv] [--phase NAME]... [--top N]\n"
+		"Usage: hvtrace diff A.hvt B.hvt [--json|--csv|--html] [-o OUT] [--phase NAME]...\n"
+		"                    [--top N]\n"
 		"       hvtrace diff [OPTIONS] A1.hvt A2.hvt... -- B1.hvt B2.hvt...\n"
 		"       hvtrace diff [OPTIONS] --baseline LABEL FILE...\n"
 		"\n"
@@ -924,8 +533,12 @@ static void usage(FILE *f)
 		"  -b, --baseline LABEL  side A = the files labelled LABEL, side B = the rest\n"
 		"  --json          JSON (stable, documented in docs/diff-json.md)\n"
 		"  --csv           CSV, one value per row: phase,section,item,metric,value\n"
+		"  --html          one self-contained HTML page: the tables of the text and\n"
+		"                  per phase a waterfall from T_A to T_B of the categories\n"
+		"  -o, --output OUT  write to OUT (replaced only once complete), not stdout\n"
 		"  --phase NAME    only the phase NAME (repeatable); the whole run stays\n"
-		"  --top N         categories per block of the text (default %d; 0 lists all);\n"
+		"  --top N         categories per block of the text and HTML (default %d;\n"
+		"                  0 lists all);\n"
 		"                  JSON and CSV always carry every category\n"
 		"  -h, --help      this text\n"
 		"\n"
@@ -933,7 +546,8 @@ static void usage(FILE *f)
 		"  hvtrace diff native.hvt kvm.hvt\n"
 		"  hvtrace diff runs/native-*.hvt -- runs/kvm-*.hvt --top 0\n"
 		"  hvtrace diff --baseline native runs/native-*.hvt runs/kvm-*.hvt\n"
-		"  hvtrace diff native.hvt kvm.hvt --json | jq '.phases[].guest.explained[0]'\n",
+		"  hvtrace diff native.hvt kvm.hvt --json | jq '.phases[].guest.explained[0]'\n"
+		"  hvtrace diff native.hvt kvm.hvt --html -o why.html\n",
 		DEFAULT_TOP);
 }
 
@@ -1057,7 +671,8 @@ static void side_phases(const struct diff *d, enum diff_where where, char *buf, 
 }
 
 struct opts {
-	int json, csv;
+	const char *format;		/* json, csv, html; NULL: text */
+	const char *output;		/* -o; NULL: stdout */
 	const char *baseline;
 	const char **names;		/* --phase */
 	size_t n_names;
@@ -1074,24 +689,33 @@ static int parse_part(int argc, char **argv, struct opts *op, char **files, size
 	static const struct option lopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "csv", no_argument, NULL, 'c' },
+		{ "html", no_argument, NULL, 'H' },
+		{ "output", required_argument, NULL, 'o' },
 		{ "phase", required_argument, NULL, 'p' },
 		{ "top", required_argument, NULL, 't' },
 		{ "baseline", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
+	const char *name;
 	uint64_t n;
 	int opt;
 
 	opterr = 0;
 	optind = 0;	/* glibc: start afresh, this may be the second parse */
-	while ((opt = getopt_long(argc, argv, ":hb:", lopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":hb:o:", lopts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
-			op->json = 1;
-			break;
 		case 'c':
-			op->csv = 1;
+		case 'H':
+			name = opt == 'j' ? "json" : opt == 'c' ? "csv" : "html";
+			if (op->format && strcmp(op->format, name))
+				return hvt_usage_err("diff", "--%s and --%s exclude each other",
+						     op->format, name);
+			op->format = name;
+			break;
+		case 'o':
+			op->output = optarg;
 			break;
 		case 'p':
 			op->names[op->n_names++] = optarg;
@@ -1165,12 +789,13 @@ static int choose_sides(const struct opts *op, char **fa, size_t nfa, char **fb,
 int cmd_diff(int argc, char **argv)
 {
 	const struct printer *pr = &text_printer;
-	struct out o = { .f = stdout };
+	struct out o = { 0 };
+	struct outfile out = { 0 };
 	struct opts op = { .top = DEFAULT_TOP };
 	const struct recording **a = NULL, **b = NULL;
 	struct loaded l = { NULL, 0 };
 	char **fa = NULL, **fb = NULL, **right = NULL, err[1024], err2[512];
-	int ret = HVT_EXIT_FAIL, sep = -1, i;
+	int ret = HVT_EXIT_FAIL, sep = -1, i, werr;
 	size_t na = 0, nb = 0, nfa = 0, nfb = 0, k;
 	struct diff *d = NULL;
 
@@ -1207,10 +832,6 @@ int cmd_diff(int argc, char **argv)
 	}
 	o.top = op.top;
 	ret = HVT_EXIT_USAGE;
-	if (op.json && op.csv) {
-		hvt_usage_err("diff", "--json and --csv exclude each other");
-		goto out_free;
-	}
 	if (sep >= 0 && op.baseline) {
 		hvt_usage_err("diff", "--baseline and '--' exclude each other: choose the sides "
 			      "one way");
@@ -1265,20 +886,33 @@ int cmd_diff(int argc, char **argv)
 	}
 	o.d = d;
 	o.sets = na > 1 || nb > 1;
-	if (op.json) {
-		o.jw = jsonw_new(stdout);
-		if (!o.jw) {
-			hvt_err("out of memory");
-			goto out_free;
-		}
-		pr = &json_printer;
-	} else if (op.csv) {
-		pr = &csv_printer;
+	werr = outfile_open(&out, op.output);
+	if (werr) {
+		hvt_err("cannot create '%s': %s", op.output, strerror(-werr));
+		goto out_free;
 	}
-	walk(&o, pr);
-	jsonw_destroy(o.jw);
-	if (fflush(stdout) || ferror(stdout)) {
-		hvt_err("cannot write the diff: %s", strerror(errno));
+	o.f = out.f;
+	if (op.format && !strcmp(op.format, "html")) {
+		struct html_filter flt = { o.phase_names, o.n_phase_names, o.top };
+
+		werr = html_diff(o.f, d, &flt);
+	} else {
+		if (op.format) {
+			o.em = emit_new(o.f, !strcmp(op.format, "json") ? &json_conf : &csv_conf);
+			if (!o.em) {
+				outfile_close(&out, -ENOMEM);
+				hvt_err("out of memory");
+				goto out_free;
+			}
+			pr = &emit_printer;
+		}
+		walk(&o, pr);
+		emit_free(o.em);
+	}
+	werr = outfile_close(&out, werr);
+	if (werr) {
+		hvt_err("cannot write the diff%s%s: %s", op.output ? " to " : "",
+			op.output ? op.output : "", strerror(-werr));
 		goto out_free;
 	}
 	ret = HVT_EXIT_OK;

@@ -3,28 +3,28 @@
  * hvtrace report: options, and the printers of the per-phase model
  * (report.h). One walk (run, each selected phase, total) feeds a printer:
  * text has its own layout; JSON and CSV share one description of the fields
- * (emit_*), so the two always carry the same data.
+ * (emit_*, printed by emit.c), so the two always carry the same data. The
+ * HTML page is html_report()'s (html.h).
  */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sys/wait.h>
 
 #include "cmds.h"
-#include "jsonw.h"
+#include "emit.h"
+#include "fmt.h"
+#include "html.h"
+#include "outfile.h"
 #include "recfile.h"
 #include "report.h"
+#include "textw.h"
 #include "util.h"
 
 #define REPORT_JSON_VERSION 1
-#define TEXT_WIDTH 100
-#define KV_WIDTH 20		/* where values start on "  label   value" lines */
 #define DEFAULT_TOP 10
 
 struct out {
@@ -33,12 +33,7 @@ struct out {
 	const char *const *phase_names;	/* --phase; NULL: every phase */
 	size_t n_phase_names;
 	size_t top;			/* syscalls listed per phase; 0: all */
-	struct jsonw *jw;
-	/* CSV: names of the open objects and arrays, and the current item. */
-	const char *csv_path[8];
-	int csv_depth;
-	const char *csv_item;
-	const struct report_phase *csv_phase;
+	struct emit *em;		/* JSON and CSV */
 };
 
 struct printer {
@@ -80,113 +75,6 @@ static void walk(struct out *o, const struct printer *pr)
 
 /* ---- text ---------------------------------------------------------------- */
 
-static const char *fmt_dur(char *buf, size_t len, double ns)
-{
-	return isnan(ns) ? "-" : fmt_ns(buf, len, ns);
-}
-
-static const char *fmt_pct(char *buf, size_t len, double ratio)
-{
-	if (isnan(ratio))
-		return "-";
-	snprintf(buf, len, "%.1f%%", ratio * 100.0);
-	return buf;
-}
-
-/* "1.234 s"; ">=1.234 s" when only a lower bound is known; "?" when nothing is. */
-static const char *fmt_wall(char *buf, size_t len, const struct report_phase *p)
-{
-	char t[32];
-
-	if (p->wall_kind == REPORT_WALL_UNKNOWN)
-		return "?";
-	snprintf(buf, len, "%s%s", p->wall_kind == REPORT_WALL_AT_LEAST ? ">=" : "",
-		 fmt_ns(t, sizeof(t), p->wall_ns));
-	return buf;
-}
-
-/* S cut to WIDTH columns, marked with "..." when cut. */
-static const char *clip(char *buf, size_t len, const char *s, size_t width)
-{
-	if (strlen(s) <= width || width < 4 || width >= len)
-		return s;
-	snprintf(buf, len, "%.*s...", (int)(width - 3), s);
-	return buf;
-}
-
-/* "exit 0", "signal 9 (KILL)" from a wait status. */
-static const char *fmt_wait(char *buf, size_t len, int status)
-{
-	if (status < 0)
-		snprintf(buf, len, "exit status unknown");
-	else if (WIFEXITED(status))
-		snprintf(buf, len, "exit %d", WEXITSTATUS(status));
-	else if (WIFSIGNALED(status))
-		snprintf(buf, len, "signal %d (%s)", WTERMSIG(status),
-			 sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "?");
-	else
-		snprintf(buf, len, "wait status %d", status);
-	return buf;
-}
-
-/* A "  label   item, item, ..." line, wrapped under the first item at 100 columns. */
-struct wrap {
-	FILE *f;
-	int col;
-	int items;
-};
-
-static void wrap_start(struct wrap *w, FILE *f, const char *label)
-{
-	w->f = f;
-	w->items = 0;
-	w->col = fprintf(f, "  %-*s", KV_WIDTH - 2, label);
-}
-
-static void wrap_item(struct wrap *w, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void wrap_item(struct wrap *w, const char *fmt, ...)
-{
-	char buf[256];
-	va_list ap;
-	int len;
-
-	va_start(ap, fmt);
-	len = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (len >= (int)sizeof(buf))
-		len = sizeof(buf) - 1;
-	if (w->items && w->col + 2 + len >= TEXT_WIDTH) {
-		w->col = fprintf(w->f, ",\n%*s", KV_WIDTH, "") - 2;
-	} else if (w->items) {
-		fputs(", ", w->f);
-		w->col += 2;
-	}
-	fputs(buf, w->f);
-	w->col += len;
-	w->items++;
-}
-
-static void wrap_end(struct wrap *w)
-{
-	fputc('\n', w->f);
-}
-
-static void kv(FILE *f, const char *label, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void kv(FILE *f, const char *label, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(f, "  %-*s", KV_WIDTH - 2, label);
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	fputc('\n', f);
-}
-
 static void text_overview(struct out *o)
 {
 	const struct report *rep = o->rep;
@@ -205,7 +93,7 @@ static void text_overview(struct out *o)
 		if (p->id >= 0)
 			snprintf(id, sizeof(id), "%d", p->id);
 		fprintf(o->f, "%3s  %-14s %10s %6s %10s %10s %7s %12s %11s\n", id,
-			clip(n, sizeof(n), p->name, 14), fmt_wall(a, sizeof(a), p),
+			textw_clip(n, sizeof(n), p->name, 14), fmt_wall(a, sizeof(a), p),
 			fmt_pct(b, sizeof(b), p->share_of_run),
 			fmt_ns(c, sizeof(c), p->cpu_user_ns), fmt_ns(d, sizeof(d), p->cpu_sys_ns),
 			fmt_count(e, sizeof(e), p->procs_started),
@@ -221,78 +109,80 @@ static void text_begin(struct out *o)
 {
 	const struct report *rep = o->rep;
 	char a[64], b[64], c[128];
-	struct wrap w;
+	struct textw_line w;
 
-	fprintf(o->f, "hvtrace report of %s\n", clip(c, sizeof(c), rep->path, 80));
-	kv(o->f, "label", "%s",
-	   rep->label && *rep->label ? clip(c, sizeof(c), rep->label, 78) : "-");
-	kv(o->f, "command", "%s", rep->command ? clip(c, sizeof(c), rep->command, 78) : "-");
-	wrap_start(&w, o->f, "machine");
-	wrap_item(&w, "%s", rep->hostname ? rep->hostname : "unknown host");
+	fprintf(o->f, "hvtrace report of %s\n", textw_clip(c, sizeof(c), rep->path, 80));
+	textw_kv(o->f, "label", "%s",
+		 rep->label && *rep->label ? textw_clip(c, sizeof(c), rep->label, 78) : "-");
+	textw_kv(o->f, "command", "%s",
+		 rep->command ? textw_clip(c, sizeof(c), rep->command, 78) : "-");
+	textw_start(&w, o->f, "machine");
+	textw_item(&w, "%s", rep->hostname ? rep->hostname : "unknown host");
 	if (rep->kernel)
-		wrap_item(&w, "%s", rep->kernel);
+		textw_item(&w, "%s", rep->kernel);
 	if (rep->cpu_count >= 0)
-		wrap_item(&w, "%lld CPUs", (long long)rep->cpu_count);
+		textw_item(&w, "%lld CPUs", (long long)rep->cpu_count);
 	if (rep->cpu_model)
-		wrap_item(&w, "%s", clip(c, sizeof(c), rep->cpu_model, 70));
+		textw_item(&w, "%s", textw_clip(c, sizeof(c), rep->cpu_model, 70));
 	if (rep->mem_bytes >= 0)
-		wrap_item(&w, "%.1f GiB", rep->mem_bytes / 1073741824.0);
-	wrap_end(&w);
-	kv(o->f, "hypervisor", "%s", rep->hypervisor && *rep->hypervisor ? rep->hypervisor :
-									  "unknown");
-	wrap_start(&w, o->f, "recorded");
+		textw_item(&w, "%.1f GiB", rep->mem_bytes / 1073741824.0);
+	textw_end(&w);
+	textw_kv(o->f, "hypervisor", "%s",
+		 rep->hypervisor && *rep->hypervisor ? rep->hypervisor : "unknown");
+	textw_start(&w, o->f, "recorded");
 	if (rep->start_real_ns > 0) {
 		time_t t = rep->start_real_ns / 1000000000;
 		struct tm tm;
 
 		if (gmtime_r(&t, &tm) && strftime(a, sizeof(a), "%Y-%m-%d %H:%M:%S UTC", &tm))
-			wrap_item(&w, "%s", a);
+			textw_item(&w, "%s", a);
 	}
 	if (rep->scope)
-		wrap_item(&w, "scope %s", rep->scope);
+		textw_item(&w, "scope %s", rep->scope);
 	if (rep->hvtrace_version)
-		wrap_item(&w, "hvtrace %s", rep->hvtrace_version);
-	wrap_item(&w, "%s", rep->complete ? "complete" :
-			    "INCOMPLETE (the recorder did not end normally)");
-	wrap_end(&w);
-	wrap_start(&w, o->f, "wall");
-	wrap_item(&w, "%s%s", rep->total.wall_kind == REPORT_WALL_AT_LEAST ? "at least " : "",
-		  rep->total.wall_kind == REPORT_WALL_UNKNOWN ? "unknown" :
-			fmt_ns(a, sizeof(a), rep->total.wall_ns));
+		textw_item(&w, "hvtrace %s", rep->hvtrace_version);
+	textw_item(&w, "%s",
+		   rep->complete ? "complete" : "INCOMPLETE (the recorder did not end normally)");
+	textw_end(&w);
+	textw_start(&w, o->f, "wall");
+	textw_item(&w, "%s%s", rep->total.wall_kind == REPORT_WALL_AT_LEAST ? "at least " : "",
+		   rep->total.wall_kind == REPORT_WALL_UNKNOWN ?
+			   "unknown" : fmt_ns(a, sizeof(a), rep->total.wall_ns));
 	if (rep->exit_status >= 0)
-		wrap_item(&w, "exit status %lld", (long long)rep->exit_status);
-	wrap_end(&w);
+		textw_item(&w, "exit status %lld", (long long)rep->exit_status);
+	textw_end(&w);
 	if (rep->rusage_user_ns >= 0 && rep->rusage_sys_ns >= 0)
-		kv(o->f, "CPU", "user %s, sys %s (whole workload tree, from wait4)",
-		   fmt_ns(a, sizeof(a), rep->rusage_user_ns),
-		   fmt_ns(b, sizeof(b), rep->rusage_sys_ns));
-	kv(o->f, "lost events", "%s%s", fmt_count(a, sizeof(a), rep->lost_events),
-	   rep->lost_events ? " (process events missing: counts of fork/exec/exit are low)" : "");
+		textw_kv(o->f, "CPU", "user %s, sys %s (whole workload tree, from wait4)",
+			 fmt_ns(a, sizeof(a), rep->rusage_user_ns),
+			 fmt_ns(b, sizeof(b), rep->rusage_sys_ns));
+	textw_kv(o->f, "lost events", "%s%s", fmt_count(a, sizeof(a), rep->lost_events),
+		 rep->lost_events ?
+			 " (process events missing: counts of fork/exec/exit are low)" : "");
 	if (rep->phases_merged > 0)
-		kv(o->f, "phases merged", "%lld (phases past %d share the last slot)",
-		   (long long)rep->phases_merged, HVT_MAX_PHASES - 1);
+		textw_kv(o->f, "phases merged", "%lld (phases past %d share the last slot)",
+			 (long long)rep->phases_merged, HVT_MAX_PHASES - 1);
 	text_overview(o);
 }
 
-static void text_counter(struct wrap *w, const struct report_counter *c)
+static void text_counter(struct textw_line *w, const struct report_counter *c)
 {
 	char a[32];
 	int is_time = !strcmp(c->event, "task-clock") || !strcmp(c->event, "cpu-clock");
 
 	if (!c->supported) {
-		wrap_item(w, "%s not supported", c->event);
+		textw_item(w, "%s not supported", c->event);
 	} else if (isnan(c->scaled)) {
-		wrap_item(w, "%s not counted", c->event);
+		textw_item(w, "%s not counted", c->event);
 	} else {
 		if (is_time)
 			fmt_ns(a, sizeof(a), c->scaled);
 		else
 			fmt_count(a, sizeof(a), (uint64_t)llround(c->scaled));
 		if (c->running_ns == c->enabled_ns)
-			wrap_item(w, "%s %s", c->event, a);
+			textw_item(w, "%s %s", c->event, a);
 		else
-			wrap_item(w, "%s %s (scaled, counted %.0f%% of the time)", c->event, a,
-				  100.0 * report_ratio(c->running_ns, c->enabled_ns));
+			textw_item(w, "%s %s (scaled, counted %.0f%% of the time)", c->event, a,
+				   100.0 * report_ratio(c->running_ns, c->enabled_ns));
 	}
 }
 
@@ -310,7 +200,7 @@ static void text_syscalls(struct out *o, const struct report_phase *p)
 		const struct report_lat *l = &p->syscalls[i];
 
 		fprintf(o->f, "    %-18s %12s %10s %7s %10s %10s %10s %10s\n",
-			clip(n, sizeof(n), l->name, 18), fmt_count(a, sizeof(a), l->count),
+			textw_clip(n, sizeof(n), l->name, 18), fmt_count(a, sizeof(a), l->count),
 			fmt_ns(b, sizeof(b), l->sum_ns), fmt_pct(c, sizeof(c), l->share),
 			fmt_dur(d, sizeof(d), l->mean_ns), fmt_dur(e, sizeof(e), l->p50_ns),
 			fmt_dur(g, sizeof(g), l->p99_ns),
@@ -323,77 +213,79 @@ static void text_syscalls(struct out *o, const struct report_phase *p)
 static void text_phase(struct out *o, const struct report_phase *p)
 {
 	char a[64], b[64], c[64];
-	struct wrap w;
+	struct textw_line w;
 	size_t i;
 	int k;
 
 	if (p->id >= 0)
 		fprintf(o->f, "\nPhase %d: %s (%s, pid %d, %s%s)\n", p->id,
-			clip(c, sizeof(c), p->name, 50), p->source, p->pid,
+			textw_clip(c, sizeof(c), p->name, 50), p->source, p->pid,
 			fmt_wait(a, sizeof(a), p->exit_status), p->finished ? "" : ", unfinished");
 	else
 		fprintf(o->f, "\nRun total (%zu phases)\n", o->rep->n_phases);
 
 	if (p->wall_kind == REPORT_WALL_UNKNOWN)
-		kv(o->f, "wall", "unknown (unfinished: the recording ended first)");
+		textw_kv(o->f, "wall", "unknown (unfinished: the recording ended first)");
 	else if (p->wall_kind == REPORT_WALL_AT_LEAST)
-		kv(o->f, "wall", "at least %s (unfinished: the recording ended first)",
-		   fmt_ns(a, sizeof(a), p->wall_ns));
+		textw_kv(o->f, "wall", "at least %s (unfinished: the recording ended first)",
+			 fmt_ns(a, sizeof(a), p->wall_ns));
 	else if (p->id < 0)
-		kv(o->f, "wall", "%s", fmt_ns(a, sizeof(a), p->wall_ns));
+		textw_kv(o->f, "wall", "%s", fmt_ns(a, sizeof(a), p->wall_ns));
 	else
-		kv(o->f, "wall", "%s, %s of the run", fmt_ns(a, sizeof(a), p->wall_ns),
-		   fmt_pct(b, sizeof(b), p->share_of_run));
+		textw_kv(o->f, "wall", "%s, %s of the run", fmt_ns(a, sizeof(a), p->wall_ns),
+			 fmt_pct(b, sizeof(b), p->share_of_run));
 
-	wrap_start(&w, o->f, "CPU");
-	wrap_item(&w, "user %s", fmt_ns(a, sizeof(a), p->cpu_user_ns));
-	wrap_item(&w, "sys %s (threads that ended: %s)", fmt_ns(a, sizeof(a), p->cpu_sys_ns),
-		  fmt_count(b, sizeof(b), p->cpu_threads));
-	wrap_item(&w, "on CPU %s", fmt_ns(a, sizeof(a), p->oncpu_ns));
-	wrap_end(&w);
+	textw_start(&w, o->f, "CPU");
+	textw_item(&w, "user %s", fmt_ns(a, sizeof(a), p->cpu_user_ns));
+	textw_item(&w, "sys %s (threads that ended: %s)", fmt_ns(a, sizeof(a), p->cpu_sys_ns),
+		   fmt_count(b, sizeof(b), p->cpu_threads));
+	textw_item(&w, "on CPU %s", fmt_ns(a, sizeof(a), p->oncpu_ns));
+	textw_end(&w);
 
-	wrap_start(&w, o->f, "processes");
-	wrap_item(&w, "%s started (fork %s", fmt_count(a, sizeof(a), p->procs_started),
-		  fmt_count(b, sizeof(b), p->proc[HVT_PROC_FORK]));
-	wrap_item(&w, "vfork %s", fmt_count(a, sizeof(a), p->proc[HVT_PROC_VFORK]));
-	wrap_item(&w, "clone %s)", fmt_count(a, sizeof(a), p->proc[HVT_PROC_CLONE]));
-	wrap_item(&w, "%s exec", fmt_count(a, sizeof(a), p->proc[HVT_PROC_EXEC]));
-	wrap_item(&w, "%s exit", fmt_count(a, sizeof(a), p->proc[HVT_PROC_EXIT]));
-	wrap_item(&w, "%s threads", fmt_count(a, sizeof(a), p->proc[HVT_PROC_THREAD]));
-	wrap_end(&w);
+	textw_start(&w, o->f, "processes");
+	textw_item(&w, "%s started (fork %s", fmt_count(a, sizeof(a), p->procs_started),
+		   fmt_count(b, sizeof(b), p->proc[HVT_PROC_FORK]));
+	textw_item(&w, "vfork %s", fmt_count(a, sizeof(a), p->proc[HVT_PROC_VFORK]));
+	textw_item(&w, "clone %s)", fmt_count(a, sizeof(a), p->proc[HVT_PROC_CLONE]));
+	textw_item(&w, "%s exec", fmt_count(a, sizeof(a), p->proc[HVT_PROC_EXEC]));
+	textw_item(&w, "%s exit", fmt_count(a, sizeof(a), p->proc[HVT_PROC_EXIT]));
+	textw_item(&w, "%s threads", fmt_count(a, sizeof(a), p->proc[HVT_PROC_THREAD]));
+	textw_end(&w);
 
-	wrap_start(&w, o->f, "page faults");
-	wrap_item(&w, "%s total", fmt_count(a, sizeof(a), p->faults));
+	textw_start(&w, o->f, "page faults");
+	textw_item(&w, "%s total", fmt_count(a, sizeof(a), p->faults));
 	for (k = 0; k < HVT_FAULT_KINDS; k++)
-		wrap_item(&w, "%s %s", report_fault_names[k], fmt_count(a, sizeof(a), p->fault[k]));
-	wrap_end(&w);
+		textw_item(&w, "%s %s", report_fault_names[k],
+			   fmt_count(a, sizeof(a), p->fault[k]));
+	textw_end(&w);
 
-	kv(o->f, "context switches", "%s voluntary, %s involuntary",
-	   fmt_count(a, sizeof(a), p->ctx_voluntary), fmt_count(b, sizeof(b), p->ctx_involuntary));
+	textw_kv(o->f, "context switches", "%s voluntary, %s involuntary",
+		 fmt_count(a, sizeof(a), p->ctx_voluntary),
+		 fmt_count(b, sizeof(b), p->ctx_involuntary));
 
-	wrap_start(&w, o->f, "run-queue delay");
-	wrap_item(&w, "%s waits", fmt_count(a, sizeof(a), p->runq.count));
-	wrap_item(&w, "%s total", fmt_ns(a, sizeof(a), p->runq.sum_ns));
-	wrap_item(&w, "mean %s", fmt_dur(a, sizeof(a), p->runq.mean_ns));
-	wrap_item(&w, "p50 %s", fmt_dur(a, sizeof(a), p->runq.p50_ns));
-	wrap_item(&w, "p99 %s", fmt_dur(a, sizeof(a), p->runq.p99_ns));
-	wrap_item(&w, "max %s", p->runq.count ? fmt_ns(a, sizeof(a), p->runq.max_ns) : "-");
-	wrap_end(&w);
+	textw_start(&w, o->f, "run-queue delay");
+	textw_item(&w, "%s waits", fmt_count(a, sizeof(a), p->runq.count));
+	textw_item(&w, "%s total", fmt_ns(a, sizeof(a), p->runq.sum_ns));
+	textw_item(&w, "mean %s", fmt_dur(a, sizeof(a), p->runq.mean_ns));
+	textw_item(&w, "p50 %s", fmt_dur(a, sizeof(a), p->runq.p50_ns));
+	textw_item(&w, "p99 %s", fmt_dur(a, sizeof(a), p->runq.p99_ns));
+	textw_item(&w, "max %s", p->runq.count ? fmt_ns(a, sizeof(a), p->runq.max_ns) : "-");
+	textw_end(&w);
 
-	kv(o->f, "steal", "%s, %s of wall", fmt_ns(a, sizeof(a), p->steal_ns),
-	   fmt_pct(b, sizeof(b), p->steal_share));
-	kv(o->f, "lost events", "%s", fmt_count(a, sizeof(a), p->lost));
+	textw_kv(o->f, "steal", "%s, %s of wall", fmt_ns(a, sizeof(a), p->steal_ns),
+		 fmt_pct(b, sizeof(b), p->steal_share));
+	textw_kv(o->f, "lost events", "%s", fmt_count(a, sizeof(a), p->lost));
 
 	if (p->n_counters) {
-		wrap_start(&w, o->f, "perf counters");
+		textw_start(&w, o->f, "perf counters");
 		for (i = 0; i < p->n_counters; i++)
 			text_counter(&w, &p->counters[i]);
-		wrap_end(&w);
+		textw_end(&w);
 	}
 
-	kv(o->f, "syscalls", "%s calls, %s total, %zu distinct",
-	   fmt_count(a, sizeof(a), p->syscall_count), fmt_ns(b, sizeof(b), p->syscall_ns),
-	   p->n_syscalls);
+	textw_kv(o->f, "syscalls", "%s calls, %s total, %zu distinct",
+		 fmt_count(a, sizeof(a), p->syscall_count), fmt_ns(b, sizeof(b), p->syscall_ns),
+		 p->n_syscalls);
 	text_syscalls(o, p);
 }
 
@@ -401,120 +293,83 @@ static const struct printer text_printer = { text_begin, text_phase, NULL };
 
 /*
  * ---- JSON and CSV ------------------------------------------------------------
- * The fields are described once (emit_run, emit_phase_body) against this small
- * interface; docs/report-json.md documents the result.
+ * The fields are described once (emit_run, emit_phase_body); emit.c prints
+ * them in either format, and docs/report-json.md documents the result.
  */
-struct emitter {
-	void (*obj_begin)(struct out *o, const char *name);	/* name NULL in arrays */
-	void (*obj_end)(struct out *o);
-	void (*arr_begin)(struct out *o, const char *name);
-	void (*arr_end)(struct out *o);
-	/* An array element identified by KEY_NAME = KEY (JSON writes it as a field). */
-	void (*item_begin)(struct out *o, const char *key_name, const char *key);
-	void (*item_end)(struct out *o);
-	void (*u64)(struct out *o, const char *name, uint64_t v);
-	void (*i64)(struct out *o, const char *name, int64_t v);
-	void (*dbl)(struct out *o, const char *name, double v);	/* NAN: null */
-	void (*str)(struct out *o, const char *name, const char *s);	/* NULL: null */
-	void (*boolean)(struct out *o, const char *name, int v);
-};
 
-static void emit_i64_or_null(const struct emitter *e, struct out *o, const char *name,
-			     int64_t v, int64_t null_value)
+static void emit_run(struct emit *e, const struct report *rep)
 {
-	if (v == null_value)
-		e->str(o, name, NULL);
-	else
-		e->i64(o, name, v);
+	emit_obj_begin(e, "run");
+	emit_str(e, "file", rep->path);
+	emit_str(e, "label", rep->label);
+	emit_str(e, "command", rep->command);
+	emit_str(e, "hostname", rep->hostname);
+	emit_str(e, "kernel", rep->kernel);
+	emit_str(e, "cpu_model", rep->cpu_model);
+	emit_i64_or_null(e, "cpu_count", rep->cpu_count, -1);
+	emit_i64_or_null(e, "mem_bytes", rep->mem_bytes, -1);
+	emit_str(e, "hypervisor", rep->hypervisor);
+	emit_str(e, "scope", rep->scope);
+	emit_str(e, "hvtrace_version", rep->hvtrace_version);
+	emit_bool(e, "complete", rep->complete);
+	emit_i64_or_null(e, "start_real_ns", rep->start_real_ns, 0);
+	emit_i64_or_null(e, "exit_status", rep->exit_status, -1);
+	emit_i64_or_null(e, "rusage_user_ns", rep->rusage_user_ns, -1);
+	emit_i64_or_null(e, "rusage_sys_ns", rep->rusage_sys_ns, -1);
+	emit_u64(e, "lost_events", rep->lost_events);
+	emit_i64(e, "phases_merged", rep->phases_merged);
+	emit_obj_end(e);
 }
 
-static const char *wall_kind_name(enum report_wall k)
+static void emit_lat_fields(struct emit *e, const struct report_lat *l)
 {
-	switch (k) {
-	case REPORT_WALL_AT_LEAST:
-		return "at_least";
-	case REPORT_WALL_UNKNOWN:
-		return "unknown";
-	default:
-		return "exact";
-	}
-}
-
-static void emit_run(const struct emitter *e, struct out *o)
-{
-	const struct report *rep = o->rep;
-
-	e->obj_begin(o, "run");
-	e->str(o, "file", rep->path);
-	e->str(o, "label", rep->label);
-	e->str(o, "command", rep->command);
-	e->str(o, "hostname", rep->hostname);
-	e->str(o, "kernel", rep->kernel);
-	e->str(o, "cpu_model", rep->cpu_model);
-	emit_i64_or_null(e, o, "cpu_count", rep->cpu_count, -1);
-	emit_i64_or_null(e, o, "mem_bytes", rep->mem_bytes, -1);
-	e->str(o, "hypervisor", rep->hypervisor);
-	e->str(o, "scope", rep->scope);
-	e->str(o, "hvtrace_version", rep->hvtrace_version);
-	e->boolean(o, "complete", rep->complete);
-	emit_i64_or_null(e, o, "start_real_ns", rep->start_real_ns, 0);
-	emit_i64_or_null(e, o, "exit_status", rep->exit_status, -1);
-	emit_i64_or_null(e, o, "rusage_user_ns", rep->rusage_user_ns, -1);
-	emit_i64_or_null(e, o, "rusage_sys_ns", rep->rusage_sys_ns, -1);
-	e->u64(o, "lost_events", rep->lost_events);
-	e->i64(o, "phases_merged", rep->phases_merged);
-	e->obj_end(o);
-}
-
-static void emit_lat_fields(const struct emitter *e, struct out *o, const struct report_lat *l)
-{
-	e->u64(o, "count", l->count);
-	e->u64(o, "total_ns", l->sum_ns);
-	e->dbl(o, "mean_ns", l->mean_ns);
-	e->dbl(o, "p50_ns", l->p50_ns);
-	e->dbl(o, "p99_ns", l->p99_ns);
+	emit_u64(e, "count", l->count);
+	emit_u64(e, "total_ns", l->sum_ns);
+	emit_dbl(e, "mean_ns", l->mean_ns);
+	emit_dbl(e, "p50_ns", l->p50_ns);
+	emit_dbl(e, "p99_ns", l->p99_ns);
 	if (l->count)
-		e->u64(o, "max_ns", l->max_ns);
+		emit_u64(e, "max_ns", l->max_ns);
 	else
-		e->str(o, "max_ns", NULL);
+		emit_null(e, "max_ns");
 }
 
-static void emit_phase_body(const struct emitter *e, struct out *o, const struct report_phase *p)
+static void emit_phase_body(struct emit *e, const struct out *o, const struct report_phase *p)
 {
 	char key[32];
 	size_t i, top = top_count(o, p);
 	int k;
 
-	emit_i64_or_null(e, o, "id", p->id, -1);
-	e->str(o, "name", p->name);
-	e->str(o, "source", p->id >= 0 ? p->source : NULL);
-	emit_i64_or_null(e, o, "pid", p->pid, 0);
-	emit_i64_or_null(e, o, "exit_status", p->exit_status, -1);
-	e->boolean(o, "finished", p->finished);
-	emit_i64_or_null(e, o, "start_mono_ns", p->start_mono, 0);
-	emit_i64_or_null(e, o, "end_mono_ns", p->end_mono, 0);
+	emit_i64_or_null(e, "id", p->id, -1);
+	emit_str(e, "name", p->name);
+	emit_str(e, "source", p->id >= 0 ? p->source : NULL);
+	emit_i64_or_null(e, "pid", p->pid, 0);
+	emit_i64_or_null(e, "exit_status", p->exit_status, -1);
+	emit_bool(e, "finished", p->finished);
+	emit_i64_or_null(e, "start_mono_ns", p->start_mono, 0);
+	emit_i64_or_null(e, "end_mono_ns", p->end_mono, 0);
 	if (p->wall_kind == REPORT_WALL_UNKNOWN)
-		e->str(o, "wall_ns", NULL);
+		emit_null(e, "wall_ns");
 	else
-		e->u64(o, "wall_ns", p->wall_ns);
-	e->str(o, "wall", wall_kind_name(p->wall_kind));
-	e->dbl(o, "share_of_run", p->share_of_run);
+		emit_u64(e, "wall_ns", p->wall_ns);
+	emit_str(e, "wall", fmt_wall_kind(p->wall_kind));
+	emit_dbl(e, "share_of_run", p->share_of_run);
 
-	e->obj_begin(o, "cpu");
-	e->u64(o, "user_ns", p->cpu_user_ns);
-	e->u64(o, "sys_ns", p->cpu_sys_ns);
-	e->u64(o, "threads_ended", p->cpu_threads);
-	e->u64(o, "oncpu_ns", p->oncpu_ns);
-	e->obj_end(o);
+	emit_obj_begin(e, "cpu");
+	emit_u64(e, "user_ns", p->cpu_user_ns);
+	emit_u64(e, "sys_ns", p->cpu_sys_ns);
+	emit_u64(e, "threads_ended", p->cpu_threads);
+	emit_u64(e, "oncpu_ns", p->oncpu_ns);
+	emit_obj_end(e);
 
-	e->obj_begin(o, "processes");
-	e->u64(o, "started", p->procs_started);
+	emit_obj_begin(e, "processes");
+	emit_u64(e, "started", p->procs_started);
 	for (k = 0; k < HVT_PROC_KINDS; k++)
-		e->u64(o, report_proc_names[k], p->proc[k]);
-	e->obj_end(o);
+		emit_u64(e, report_proc_names[k], p->proc[k]);
+	emit_obj_end(e);
 
-	e->obj_begin(o, "page_faults");
-	e->u64(o, "total", p->faults);
+	emit_obj_begin(e, "page_faults");
+	emit_u64(e, "total", p->faults);
 	for (k = 0; k < HVT_FAULT_KINDS; k++) {
 		char *c;
 
@@ -522,280 +377,106 @@ static void emit_phase_body(const struct emitter *e, struct out *o, const struct
 		for (c = key; *c; c++)
 			if (*c == '-')
 				*c = '_';
-		e->u64(o, key, p->fault[k]);
+		emit_u64(e, key, p->fault[k]);
 	}
-	e->obj_end(o);
+	emit_obj_end(e);
 
-	e->obj_begin(o, "context_switches");
-	e->u64(o, "voluntary", p->ctx_voluntary);
-	e->u64(o, "involuntary", p->ctx_involuntary);
-	e->obj_end(o);
+	emit_obj_begin(e, "context_switches");
+	emit_u64(e, "voluntary", p->ctx_voluntary);
+	emit_u64(e, "involuntary", p->ctx_involuntary);
+	emit_obj_end(e);
 
-	e->obj_begin(o, "run_queue");
-	emit_lat_fields(e, o, &p->runq);
-	e->obj_end(o);
+	emit_obj_begin(e, "run_queue");
+	emit_lat_fields(e, &p->runq);
+	emit_obj_end(e);
 
-	e->obj_begin(o, "steal");
-	e->u64(o, "ns", p->steal_ns);
-	e->dbl(o, "share_of_wall", p->steal_share);
-	e->obj_end(o);
+	emit_obj_begin(e, "steal");
+	emit_u64(e, "ns", p->steal_ns);
+	emit_dbl(e, "share_of_wall", p->steal_share);
+	emit_obj_end(e);
 
-	e->u64(o, "lost_events", p->lost);
+	emit_u64(e, "lost_events", p->lost);
 
-	e->arr_begin(o, "perf_counters");
+	emit_arr_begin(e, "perf_counters");
 	for (i = 0; i < p->n_counters; i++) {
 		const struct report_counter *c = &p->counters[i];
 
-		e->item_begin(o, "event", c->event);
-		e->boolean(o, "supported", c->supported);
-		e->u64(o, "value", c->value);
-		e->u64(o, "enabled_ns", c->enabled_ns);
-		e->u64(o, "running_ns", c->running_ns);
-		e->dbl(o, "scaled", c->scaled);
-		e->item_end(o);
+		emit_item_begin(e, "event", c->event);
+		emit_bool(e, "supported", c->supported);
+		emit_u64(e, "value", c->value);
+		emit_u64(e, "enabled_ns", c->enabled_ns);
+		emit_u64(e, "running_ns", c->running_ns);
+		emit_dbl(e, "scaled", c->scaled);
+		emit_item_end(e);
 	}
-	e->arr_end(o);
+	emit_arr_end(e);
 
-	e->obj_begin(o, "syscalls");
-	e->u64(o, "count", p->syscall_count);
-	e->u64(o, "total_ns", p->syscall_ns);
-	e->u64(o, "distinct", p->n_syscalls);
-	e->arr_begin(o, "top");
+	emit_obj_begin(e, "syscalls");
+	emit_u64(e, "count", p->syscall_count);
+	emit_u64(e, "total_ns", p->syscall_ns);
+	emit_u64(e, "distinct", p->n_syscalls);
+	emit_arr_begin(e, "top");
 	for (i = 0; i < top; i++) {
 		const struct report_lat *l = &p->syscalls[i];
 
-		e->item_begin(o, "name", l->name);
-		e->i64(o, "nr", l->key);
-		emit_lat_fields(e, o, l);
-		e->dbl(o, "share", l->share);
-		e->item_end(o);
+		emit_item_begin(e, "name", l->name);
+		emit_i64(e, "nr", l->key);
+		emit_lat_fields(e, l);
+		emit_dbl(e, "share", l->share);
+		emit_item_end(e);
 	}
-	e->arr_end(o);
-	e->obj_end(o);
+	emit_arr_end(e);
+	emit_obj_end(e);
 }
 
-/* -- JSON back end -- */
-
-static void j_obj_begin(struct out *o, const char *name)
+static void emit_begin(struct out *o)
 {
-	if (name)
-		jsonw_name(o->jw, name);
-	jsonw_start_object(o->jw);
+	emit_doc_begin(o->em, "hvtrace-report", REPORT_JSON_VERSION);
+	emit_run(o->em, o->rep);
+	emit_records_begin(o->em, "phases");
 }
 
-static void j_obj_end(struct out *o)
+/* CSV rows start with phase_id ("total" for the totals) and phase. */
+static void emit_phase(struct out *o, const struct report_phase *p)
 {
-	jsonw_end_object(o->jw);
+	char id[16] = "total";
+	const char *lead[] = {id, p->name};
+
+	if (p->id >= 0)
+		snprintf(id, sizeof(id), "%d", p->id);
+	else
+		emit_records_end(o->em);
+	emit_record_begin(o->em, p->id >= 0 ? NULL : "total", lead);
+	emit_phase_body(o->em, o, p);
+	emit_record_end(o->em);
 }
 
-static void j_arr_begin(struct out *o, const char *name)
+static void emit_end(struct out *o)
 {
-	jsonw_name(o->jw, name);
-	jsonw_start_array(o->jw);
+	emit_doc_end(o->em);
 }
 
-static void j_arr_end(struct out *o)
-{
-	jsonw_end_array(o->jw);
-}
+static const struct printer emit_printer = {emit_begin, emit_phase, emit_end};
 
-static void j_item_begin(struct out *o, const char *key_name, const char *key)
-{
-	jsonw_start_object(o->jw);
-	jsonw_string_field(o->jw, key_name, key);
-}
+static const char *const csv_lead[] = {"phase_id", "phase"};
 
-static void j_u64(struct out *o, const char *name, uint64_t v)
-{
-	jsonw_uint_field(o->jw, name, v);
-}
-
-static void j_i64(struct out *o, const char *name, int64_t v)
-{
-	jsonw_int_field(o->jw, name, v);
-}
-
-static void j_dbl(struct out *o, const char *name, double v)
-{
-	jsonw_float_field(o->jw, name, v);
-}
-
-static void j_str(struct out *o, const char *name, const char *s)
-{
-	jsonw_string_field(o->jw, name, s);
-}
-
-static void j_bool(struct out *o, const char *name, int v)
-{
-	jsonw_bool_field(o->jw, name, v);
-}
-
-static const struct emitter json_emitter = {
-	j_obj_begin, j_obj_end, j_arr_begin, j_arr_end, j_item_begin, j_obj_end,
-	j_u64, j_i64, j_dbl, j_str, j_bool,
+/* The stable formats of docs/report-json.md and of the CSV's values. */
+static const struct emit_conf json_conf = {.format = EMIT_JSON};
+static const struct emit_conf csv_conf = {
+    .format = EMIT_CSV,
+    .lead = csv_lead,
+    .n_lead = ARRAY_SIZE(csv_lead),
+    .own_section = "phase",
+    .csv_digits = 10,
 };
-
-static void json_begin(struct out *o)
-{
-	jsonw_start_object(o->jw);
-	jsonw_string_field(o->jw, "format", "hvtrace-report");
-	jsonw_int_field(o->jw, "format_version", REPORT_JSON_VERSION);
-	emit_run(&json_emitter, o);
-	jsonw_name(o->jw, "phases");
-	jsonw_start_array(o->jw);
-}
-
-static void json_phase(struct out *o, const struct report_phase *p)
-{
-	if (p == &o->rep->total) {
-		jsonw_end_array(o->jw);
-		jsonw_name(o->jw, "total");
-	}
-	jsonw_start_object(o->jw);
-	emit_phase_body(&json_emitter, o, p);
-	jsonw_end_object(o->jw);
-}
-
-static void json_end(struct out *o)
-{
-	jsonw_end_object(o->jw);
-}
-
-static const struct printer json_printer = { json_begin, json_phase, json_end };
-
-/*
- * -- CSV back end --
- * Long format, one value per row: phase_id,phase,section,item,metric,value.
- * section is the dotted path of objects inside a phase ("cpu",
- * "syscalls.top"; "phase" for a phase's own fields, "run" for the run's).
- */
-
-static void csv_field(FILE *f, const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-static void csv_row(struct out *o, const char *metric, const char *value)
-{
-	const struct report_phase *p = o->csv_phase;
-	char section[128] = "";
-	int i;
-
-	if (p && p->id >= 0)
-		fprintf(o->f, "%d", p->id);
-	else if (p)
-		fputs("total", o->f);
-	fputc(',', o->f);
-	csv_field(o->f, p ? p->name : "");
-	fputc(',', o->f);
-	for (i = 0; i < o->csv_depth; i++) {
-		if (i)
-			strncat(section, ".", sizeof(section) - strlen(section) - 1);
-		strncat(section, o->csv_path[i], sizeof(section) - strlen(section) - 1);
-	}
-	csv_field(o->f, *section ? section : "phase");
-	fputc(',', o->f);
-	csv_field(o->f, o->csv_item ? o->csv_item : "");
-	fputc(',', o->f);
-	csv_field(o->f, metric);
-	fputc(',', o->f);
-	csv_field(o->f, value);
-	fputc('\n', o->f);
-}
-
-static void c_push(struct out *o, const char *name)
-{
-	if (o->csv_depth < (int)ARRAY_SIZE(o->csv_path))
-		o->csv_path[o->csv_depth++] = name;
-}
-
-static void c_pop(struct out *o)
-{
-	if (o->csv_depth)
-		o->csv_depth--;
-}
-
-static void c_item_begin(struct out *o, const char *key_name, const char *key)
-{
-	o->csv_item = key;
-}
-
-static void c_item_end(struct out *o)
-{
-	o->csv_item = NULL;
-}
-
-static void c_u64(struct out *o, const char *name, uint64_t v)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
-	csv_row(o, name, buf);
-}
-
-static void c_i64(struct out *o, const char *name, int64_t v)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%lld", (long long)v);
-	csv_row(o, name, buf);
-}
-
-static void c_dbl(struct out *o, const char *name, double v)
-{
-	char buf[32] = "";
-
-	if (isfinite(v))
-		snprintf(buf, sizeof(buf), "%.10g", v);
-	csv_row(o, name, buf);
-}
-
-static void c_str(struct out *o, const char *name, const char *s)
-{
-	csv_row(o, name, s ? s : "");
-}
-
-static void c_bool(struct out *o, const char *name, int v)
-{
-	csv_row(o, name, v ? "1" : "0");
-}
-
-static const struct emitter csv_emitter = {
-	c_push, c_pop, c_push, c_pop, c_item_begin, c_item_end,
-	c_u64, c_i64, c_dbl, c_str, c_bool,
-};
-
-static void csv_begin(struct out *o)
-{
-	fputs("phase_id,phase,section,item,metric,value\n", o->f);
-	emit_run(&csv_emitter, o);
-}
-
-static void csv_phase(struct out *o, const struct report_phase *p)
-{
-	o->csv_phase = p;
-	emit_phase_body(&csv_emitter, o, p);
-	o->csv_phase = NULL;
-}
-
-static const struct printer csv_printer = { csv_begin, csv_phase, NULL };
 
 /* ---- the command --------------------------------------------------------- */
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: hvtrace report FILE [--json|--csv] [--phase NAME]... [--top N]\n"
+		"Usage: hvtrace report FILE [--json|--csv|--html] [-o OUT] [--phase NAME]...\n"
+		"                      [--top N]\n"
 		"\n"
 		"Explains a recording phase by phase: wall time, CPU user/sys, processes\n"
 		"started, syscalls (the top ones by total time with count, mean, p50, p99),\n"
@@ -806,6 +487,9 @@ static void usage(FILE *f)
 		"  --json          JSON (stable, documented in docs/report-json.md)\n"
 		"  --csv           CSV, one value per row:\n"
 		"                  phase_id,phase,section,item,metric,value\n"
+		"  --html          one self-contained HTML page: the tables of the text and a\n"
+		"                  bar per phase showing where its time went, by category\n"
+		"  -o, --output OUT  write to OUT (replaced only once complete), not stdout\n"
 		"  --phase NAME    only the phases named NAME (repeatable); totals stay the run's\n"
 		"  --top N         syscalls listed per phase (default %d; 0 lists all)\n"
 		"  -h, --help      this text\n"
@@ -817,7 +501,8 @@ static void usage(FILE *f)
 		"  hvtrace report native.hvt\n"
 		"  hvtrace report kvm.hvt --phase make --top 20\n"
 		"  hvtrace report kvm.hvt --json | jq '.phases[] | {name, wall_ns}'\n"
-		"  hvtrace report kvm.hvt --csv > kvm.csv\n",
+		"  hvtrace report kvm.hvt --csv > kvm.csv\n"
+		"  hvtrace report kvm.hvt --html -o kvm.html\n",
 		DEFAULT_TOP);
 }
 
@@ -833,22 +518,34 @@ static void phase_list(const struct report *rep, char *buf, size_t len)
 		snprintf(buf, len, "none");
 }
 
+/* --json, --csv, --html: one at most. 0, or a usage error naming the two given. */
+static int set_format(const char **format, const char *name)
+{
+	if (*format && strcmp(*format, name))
+		return hvt_usage_err("report", "--%s and --%s exclude each other", *format, name);
+	*format = name;
+	return 0;
+}
+
 int cmd_report(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "csv", no_argument, NULL, 'c' },
+		{ "html", no_argument, NULL, 'H' },
+		{ "output", required_argument, NULL, 'o' },
 		{ "phase", required_argument, NULL, 'p' },
 		{ "top", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	const struct printer *pr = &text_printer;
-	struct out o = { .f = stdout, .top = DEFAULT_TOP };
+	struct out o = { .top = DEFAULT_TOP };
+	struct outfile out = { 0 };
 	struct recording *rec = NULL;
 	struct report *rep = NULL;
-	const char **names = NULL;
-	int json = 0, csv = 0, opt, ret = HVT_EXIT_FAIL;
+	const char **names = NULL, *format = NULL, *output = NULL;
+	int opt, werr, ret = HVT_EXIT_FAIL;
 	char err[512];
 	uint64_t n;
 	size_t i, k;
@@ -860,13 +557,19 @@ int cmd_report(int argc, char **argv)
 	}
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
-			json = 1;
-			break;
 		case 'c':
-			csv = 1;
+		case 'H':
+			ret = set_format(&format, opt == 'j' ? "json" :
+						  opt == 'c' ? "csv" : "html");
+			if (ret)
+				goto out_free;
+			ret = HVT_EXIT_FAIL;
+			break;
+		case 'o':
+			output = optarg;
 			break;
 		case 'p':
 			names[o.n_phase_names++] = optarg;
@@ -891,10 +594,6 @@ int cmd_report(int argc, char **argv)
 			ret = hvt_usage_err("report", "unknown option '%s'", argv[optind - 1]);
 			goto out_free;
 		}
-	}
-	if (json && csv) {
-		ret = hvt_usage_err("report", "--json and --csv exclude each other");
-		goto out_free;
 	}
 	if (optind == argc) {
 		ret = hvt_usage_err("report", "which recording? FILE is missing");
@@ -929,20 +628,33 @@ int cmd_report(int argc, char **argv)
 	if (o.n_phase_names)
 		o.phase_names = names;
 	o.rep = rep;
-	if (json) {
-		o.jw = jsonw_new(stdout);
-		if (!o.jw) {
-			hvt_err("out of memory");
-			goto out_free;
-		}
-		pr = &json_printer;
-	} else if (csv) {
-		pr = &csv_printer;
+	werr = outfile_open(&out, output);
+	if (werr) {
+		hvt_err("cannot create '%s': %s", output, strerror(-werr));
+		goto out_free;
 	}
-	walk(&o, pr);
-	jsonw_destroy(o.jw);
-	if (fflush(stdout) || ferror(stdout)) {
-		hvt_err("cannot write the report: %s", strerror(errno));
+	o.f = out.f;
+	if (format && !strcmp(format, "html")) {
+		struct html_filter flt = { o.phase_names, o.n_phase_names, o.top };
+
+		werr = html_report(o.f, rec, rep, &flt);
+	} else {
+		if (format) {
+			o.em = emit_new(o.f, !strcmp(format, "json") ? &json_conf : &csv_conf);
+			if (!o.em) {
+				outfile_close(&out, -ENOMEM);
+				hvt_err("out of memory");
+				goto out_free;
+			}
+			pr = &emit_printer;
+		}
+		walk(&o, pr);
+		emit_free(o.em);
+	}
+	werr = outfile_close(&out, werr);
+	if (werr) {
+		hvt_err("cannot write the report%s%s: %s", output ? " to " : "",
+			output ? output : "", strerror(-werr));
 		goto out_free;
 	}
 	ret = HVT_EXIT_OK;

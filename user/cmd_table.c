@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * hvtrace table: the talk's result table (mean, min, max and the two
- * percentages per label) from recordings or the talk's bench.sh logs.
+ * percentages per label) from recordings or the talk's bench.sh logs, as
+ * text, Markdown, CSV, JSON or an HTML page (its chart: html_table_chart()).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -11,7 +12,10 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "emit.h"
+#include "html.h"
 #include "jsonw.h"
+#include "outfile.h"
 #include "runset.h"
 #include "util.h"
 
@@ -37,14 +41,15 @@ struct row {
 struct table {
 	struct row *rows;
 	size_t n_rows;
+	const struct runset *rs;
 	const char *baseline;		/* NULL: one label, no percentages */
 	int phases;
 };
 
 static void usage(FILE *f)
 {
-	fputs("Usage: hvtrace table [--baseline LABEL] [--format text|md|csv|json] [--phases]\n"
-		"                     FILES...\n"
+	fputs("Usage: hvtrace table [--baseline LABEL] [--format text|md|csv|json|html]\n"
+		"                     [--phases] [-o OUT] FILES...\n"
 		"\n"
 		"The result table of the LinuxTag 2013 talk: one row per label with the mean,\n"
 		"min and max wall time of its runs (m:ss, rounded to the nearest second) and,\n"
@@ -57,18 +62,23 @@ static void usage(FILE *f)
 		"\n"
 		"Options:\n"
 		"  -b, --baseline LABEL  compare every label with LABEL (needed with several)\n"
-		"  -f, --format FMT      text (default), md, csv or json\n"
-		"      --json, --csv     short for --format json, --format csv\n"
+		"  -f, --format FMT      text (default), md, csv, json or html (one\n"
+		"                        self-contained page: the table under a bar per\n"
+		"                        label of its mean wall time split by phase)\n"
+		"      --json, --csv, --html  short for --format json, csv, html\n"
+		"  -o, --output OUT      write to OUT (replaced only once complete), not stdout\n"
 		"  -p, --phases          also a row per phase (tar, configure, make for logs)\n"
 		"  -h, --help            this help\n"
 		"\n"
-		"Exit status: 0 success, 1 a file could not be read, 2 usage error.\n"
+		"Exit status: 0 success, 1 a file could not be read or the table not written,\n"
+		"2 usage error.\n"
 		"\n"
 		"Examples:\n"
 		"  hvtrace table native.hvt\n"
 		"  hvtrace table --baseline native native-*.hvt kvm-*.hvt xen-*.hvt\n"
 		"  hvtrace table -b CENTOS-NATIVE-x86_64 --phases logfile-CENTOS-*\n"
-		"  hvtrace table -b native --format csv *.hvt > table.csv\n", f);
+		"  hvtrace table -b native --format csv *.hvt > table.csv\n"
+		"  hvtrace table -b native --html -o table.html *.hvt\n", f);
 }
 
 static void fmt_mss(char *buf, int64_t s)
@@ -263,21 +273,6 @@ static void print_md(FILE *f, const struct table *t)
 	}
 }
 
-static void csv_field(FILE *f, const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 static double secs(int64_t ns)
 {
 	return (double)ns / 1e9;
@@ -292,9 +287,9 @@ static void print_csv(FILE *f, const struct table *t)
 	for (i = 0; i < t->n_rows; i++) {
 		const struct row *r = &t->rows[i];
 
-		csv_field(f, r->label);
+		emit_csv_field(f, r->label);
 		fputc(',', f);
-		csv_field(f, r->phase ? r->phase : "");
+		emit_csv_field(f, r->phase ? r->phase : "");
 		fprintf(f, ",%s,%s,%s,%s,", r->cells[COL_RUNS], r->cells[COL_MEAN],
 			r->cells[COL_MIN], r->cells[COL_MAX]);
 		if (r->has_pct)
@@ -347,6 +342,42 @@ static void print_json(FILE *f, const struct table *t)
 	jsonw_destroy(w);
 }
 
+/* The table as text shows it, under a bar per label of its mean time split by phase. */
+static void print_html(FILE *f, const struct table *t)
+{
+	const char *heads[N_COLS], *cells[N_COLS];
+	char names[N_COLS][16];
+	struct html h;
+	size_t i, n = 0;
+	int c;
+
+	html_page_begin(&h, f, "hvtrace table");
+	html_elem(&h, "h1", NULL, "hvtrace table");
+	html_elem(&h, "h2", NULL, "Mean wall time per label, by phase");
+	html_table_chart(&h, t->rs, t->baseline);
+	html_elem(&h, "h2", NULL, "Table");
+	for (c = 0; c < N_COLS; c++) {
+		if (!col_shown(t, c))
+			continue;
+		snprintf(names[n], sizeof(names[n]), "%s%s",
+			 c == COL_LABEL || c == COL_PHASE ? "" : ">", col_names[c]);
+		heads[n] = names[n];
+		n++;
+	}
+	html_table_begin(&h, heads, n);
+	for (i = 0; i < t->n_rows; i++) {
+		for (n = 0, c = 0; c < N_COLS; c++)
+			if (col_shown(t, c))
+				cells[n++] = cell(&t->rows[i], c);
+		html_row(&h, NULL, cells);
+	}
+	html_table_end(&h);
+	if (t->baseline)
+		html_note(&h, "baseline %s; speed%% = baseline/label, time%% = label/baseline "
+			  "(means)", t->baseline);
+	html_page_end(&h);
+}
+
 static const struct printer {
 	const char *name;
 	void (*print)(FILE *f, const struct table *t);
@@ -355,6 +386,7 @@ static const struct printer {
 	{ "md", print_md },
 	{ "csv", print_csv },
 	{ "json", print_json },
+	{ "html", print_html },
 };
 
 /* "A, B, C" into buf, cut with "..." when it does not fit. */
@@ -370,7 +402,7 @@ static const char *label_list(const struct runset *rs, char *buf, size_t len)
 	return buf;
 }
 
-enum { OPT_JSON = 256, OPT_CSV };
+enum { OPT_JSON = 256, OPT_CSV, OPT_HTML };
 
 int cmd_table(int argc, char **argv)
 {
@@ -379,19 +411,22 @@ int cmd_table(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "csv", no_argument, NULL, OPT_CSV },
+		{ "html", no_argument, NULL, OPT_HTML },
+		{ "output", required_argument, NULL, 'o' },
 		{ "phases", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	const struct printer *pr;
 	struct table t = { 0 };
-	const char *format = "text";
+	struct outfile out;
+	const char *format = "text", *output = NULL;
 	struct runset *rs;
 	char err[512], labels[256];
-	int opt, i, ret = HVT_EXIT_FAIL;
+	int opt, i, werr, ret = HVT_EXIT_FAIL;
 	size_t k;
 
-	while ((opt = getopt_long(argc, argv, "b:f:ph", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "b:f:o:ph", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'b':
 			t.baseline = optarg;
@@ -404,6 +439,12 @@ int cmd_table(int argc, char **argv)
 			break;
 		case OPT_CSV:
 			format = "csv";
+			break;
+		case OPT_HTML:
+			format = "html";
+			break;
+		case 'o':
+			output = optarg;
 			break;
 		case 'p':
 			t.phases = 1;
@@ -419,7 +460,7 @@ int cmd_table(int argc, char **argv)
 	for (k = 0; k < ARRAY_SIZE(printers) && strcmp(printers[k].name, format); k++)
 		;
 	if (k == ARRAY_SIZE(printers))
-		return hvt_usage_err("table", "unknown format '%s' (text, md, csv or json)",
+		return hvt_usage_err("table", "unknown format '%s' (text, md, csv, json or html)",
 				     format);
 	pr = &printers[k];
 	if (optind >= argc)
@@ -454,9 +495,17 @@ int cmd_table(int argc, char **argv)
 		hvt_err("out of memory");
 		goto out_free_rows;
 	}
-	pr->print(stdout, &t);
-	if (fflush(stdout) || ferror(stdout)) {
-		hvt_err("cannot write the table: %s", strerror(errno));
+	t.rs = rs;
+	werr = outfile_open(&out, output);
+	if (werr) {
+		hvt_err("cannot create '%s': %s", output, strerror(-werr));
+		goto out_free_rows;
+	}
+	pr->print(out.f, &t);
+	werr = outfile_close(&out, 0);
+	if (werr) {
+		hvt_err("cannot write the table%s%s: %s", output ? " to " : "",
+			output ? output : "", strerror(-werr));
 		goto out_free_rows;
 	}
 	ret = HVT_EXIT_OK;

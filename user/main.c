@@ -12,7 +12,7 @@ static const struct cmd {
 	const char *summary;
 } cmds[] = {
 	{ "record", cmd_record, "run a command (or follow a process) and record where its time goes" },
-	{ "report", cmd_report, "per-phase breakdown of a recording (text, --json, --csv)" },
+	{ "report", cmd_report, "per-phase breakdown of a recording (text, --json, --csv, --html)" },
 	{ "diff", cmd_diff, "where the time went between two runs (or sets of runs), ranked" },
 	{ "mark", cmd_mark, "from inside a recorded workload: start a phase named NAME" },
 	{ "bench", cmd_bench, "the talk's procedure: N recorded runs of a command, summed up" },
@@ -20,6 +20,7 @@ static const struct cmd {
 	{ "table", cmd_table, "the talk's result table: mean, min, max and % per label" },
 	{ "calibrate", cmd_calibrate, "unit costs here: syscall, fault, fork, exec, cpuid, ..." },
 	{ "merge", cmd_merge, "a guest's and its host's recordings as one, on one time line" },
+	{ "top", cmd_top, "live view of a VM's exits, I/O and time in the VMM, like kvm_stat" },
 };
 
 static void usage(FILE *f)
