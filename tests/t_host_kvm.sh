@@ -5,12 +5,12 @@
 # record must count exactly those.
 #  - here: with this machine's /dev/kvm; where it cannot run minivmm, each of
 #    these tests says so on a skip line.
-#  - nested: in a QEMU TCG guest (tools/mkguest.sh, CPU with SVM) whose own
+#  - nested: in a QEMU TCG guest (tests/lib-nested.sh: CPU with SVM) whose own
 #    KVM runs minivmm. That works without /dev/kvm on the host, and it is where
 #    kvm_exit/kvm_entry fire (they do not under PVM). ~20 s.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-nested.sh"
 export HVTRACE
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
 VMM=$PROG/minivmm
 PORT=0x10
 N=1000
@@ -161,7 +161,7 @@ test_record_pid_vmm() {
 write_nested_cmd() {
 	cat >"$1" <<EOF
 #!/bin/sh
-wait_for() { i=0; while ! grep -q "\$1" "\$2" && [ \$i -lt 300 ]; do sleep 0.1; i=\$((i+1)); done; }
+$NESTED_HELPERS
 minivmm --probe || exit 3
 hvtrace record -q -o /tmp/cmd.hvt -- minivmm --port $PORT $N $M >/tmp/cmd.out 2>&1
 echo "HVT-RC cmd \$?"
@@ -176,36 +176,18 @@ wait \$pid
 wait \$rpid
 echo "HVT-RC pid \$?"
 cat /tmp/cmd.out /tmp/pid.err
-for f in cmd pid; do echo "HVT-BEGIN \$f"; base64 /tmp/\$f.hvt; echo "HVT-END \$f"; done
+for f in cmd pid; do nested_put \$f /tmp/\$f.hvt; done
 EOF
 }
 
 test_nested_guest_vmm() {
-	local guest=$OUT/tests/host-kvm-guest out=$TMP/nested.out rc f
-	if ! command -v qemu-system-x86_64 >/dev/null; then
-		skip nested_guest_vmm "qemu-system-x86_64 not found ('sudo make deps' installs it)"
-		return
-	fi
-	[ -x "$OUT/hvtrace-static" ] || { fail nested_guest_vmm "no $OUT/hvtrace-static"; return; }
+	local out=$TMP/nested.out f
 	write_nested_cmd "$TMP/nested.sh"
-	if ! "$ROOT/tools/mkguest.sh" --out "$guest" --cmd "$TMP/nested.sh" --module kvm-amd \
-	     --with "$OUT/hvtrace-static:/bin/hvtrace" "$VMM" >"$TMP/mkguest.log" 2>&1; then
-		fail nested_guest_builds "$(tail -n 3 "$TMP/mkguest.log")"
-		return
-	fi
-	# TCG emulates AMD's SVM: the guest's kvm_amd runs minivmm.
-	"$ROOT/tools/qemu-run.sh" --guest "$guest" --accel tcg --cpus 1 --timeout 300 \
-		--output "$out" -- -cpu max >"$TMP/qemu.log" 2>&1
-	rc=$?
-	if [ "$rc" != 0 ]; then
-		fail nested_guest_runs "guest exited $rc: $(tail -n 5 "$TMP/qemu.log")"
-		return
-	fi
+	nested_boot nested_guest_vmm "$OUT/tests/host-kvm-guest" "$TMP/nested.sh" "$out" || return
 	expect_eq nested_guest_records_command_and_pid "HVT-RC cmd 0 HVT-RC pid 0" \
 		"$(grep '^HVT-RC' "$out" | tr -d '\r' | tr '\n' ' ' | sed 's/ $//')"
 	for f in cmd pid; do
-		sed -n "/^HVT-BEGIN $f/,/^HVT-END $f/p" "$out" | sed '1d;$d' | tr -d '\r' |
-			base64 -d >"$TMP/nested-$f.hvt" 2>/dev/null
+		nested_file "$out" $f "$TMP/nested-$f.hvt"
 	done
 	wired nested_record_loads_host_view "$TMP/nested-cmd.hvt" || return
 	check_vmm_recording nested_command "$TMP/nested-cmd.hvt" 0 required

@@ -12,5 +12,6 @@ int cmd_table(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
 int cmd_calibrate(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 
 #endif /* HVT_CMDS_H */

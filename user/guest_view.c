@@ -196,9 +196,11 @@ static int is_descendant(pid_t pid, pid_t root)
 {
 	int depth;
 
-	for (depth = 0; pid > 1 && depth < 4096; depth++) {
+	for (depth = 0; pid > 0 && depth < 4096; depth++) {
 		if (pid == root)
 			return 1;
+		if (pid == 1)
+			return 0;
 		pid = parent_of(pid);
 	}
 	return 0;
