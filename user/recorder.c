@@ -89,6 +89,7 @@ struct recorder {
 	struct agent_guest *ag;		/* in a guest: the channel to the host's recorder */
 	struct agent_host *ah;		/* on a host: the guest's channel */
 	char guest_path[4096];		/* where the guest's recording arrives */
+	char self_name[PHASE_NAME_MAX];	/* our own executable's name, as a phase would be */
 	int64_t *guest_start;		/* host phase id -> the guest's start (guest clock) */
 	size_t n_guest_start;
 	struct perfctr_value pc_base[16];	/* totals when the current phase began */
@@ -379,8 +380,10 @@ static void on_event(void *ctx, const struct hvt_event *e)
 		counters_flush(r, e->phase);
 		agent_phase_out(r, e->phase);
 		report_progress(r);
-		progress(r, "phase %u: %s (+%.1f s)", e->phase, name,
-			 (e->ts_ns - r->mono0) / 1e9);
+		/* `hvtrace mark` opens a phase by its exec that the mark then takes over. */
+		if (strcmp(name, r->self_name))
+			progress(r, "phase %u: %s (+%.1f s)", e->phase, name,
+				 (e->ts_ns - r->mono0) / 1e9);
 		break;
 	case HVT_EV_EXIT:
 		phases_process_exit(&r->ph, e->pid, e->exit_code);
@@ -892,6 +895,16 @@ static void store_calib(struct recorder *r, const struct calib_result *calib)
 	}
 }
 
+/* The name a phase opened by our own executable (hvtrace mark) would get. */
+static void self_phase_name(char *buf, size_t len)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	self[n > 0 ? n : 0] = '\0';
+	phase_name_from_path(buf, len, self, "hvtrace");
+}
+
 static void recorder_free(struct recorder *r)
 {
 	procs_flush_all(r);
@@ -925,6 +938,7 @@ int recorder_run(const struct record_opts *o, int *ret_exit, char *err, size_t e
 
 	*ret_exit = 0;
 	sigprocmask(SIG_BLOCK, NULL, &oldmask);
+	self_phase_name(r.self_name, sizeof(r.self_name));
 	if (!has_bpf_privilege()) {
 		snprintf(err, errlen, "recording needs root, or CAP_BPF and CAP_PERFMON "
 			 "(running as uid %d without them)", (int)geteuid());
