@@ -257,6 +257,7 @@ done
 # --- The initramfs -------------------------------------------------------------------
 
 mkdir -p "$out" || die "cannot create '$out'"
+out=$(cd "$out" && pwd) # the initramfs is written from another folder
 root=$(mktemp -d "${TMPDIR:-/tmp}/hvt-guest-root.XXXXXX")
 
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,root,run,mnt,etc,lib/modules}
