@@ -348,7 +348,9 @@ expect_eq diff_end_to_end_count_delta_exact $N "$(getppid .delta_count)"
 diff_end_to_end_more_events_carry_it() {
 	local ratio
 	ratio=$(getppid '.more_ns / .delta_ns * 100 | round')
-	if [ -n "$ratio" ] && [ "$ratio" -ge 70 ] && [ "$ratio" -le 130 ]; then
+	# The count doubles exactly; the per-call cost drifts with the machine's load
+	# between runs, so "more events" must carry most of it, not all of it.
+	if [ -n "$ratio" ] && [ "$ratio" -gt 50 ] && [ "$ratio" -le 150 ]; then
 		ok "diff_end_to_end_more_events_carry_it ($ratio % of getppid's +$(getppid \
 			'.delta_ns / 1e6 | round') ms)"
 	else
