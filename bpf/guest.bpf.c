@@ -118,6 +118,25 @@ int BPF_PROG(page_fault_kernel, unsigned long address, struct pt_regs *regs,
 	return 0;
 }
 
+/*
+ * A wakeup per event costs the producer an irq_work and the recorder a trip
+ * through epoll for every fork, exec and exit: 0.5 ms per fork+exec+wait on a
+ * PVM guest (docs/performance.md). Only phase changes wake the recorder at
+ * once; the rest waits for its next tick, or wakes it when a quarter of the
+ * buffer is used, long before anything could be lost.
+ */
+#define EVENTS_WAKE_BYTES (256 << 10)
+
+static __always_inline void event_submit(struct hvt_event *e)
+{
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (e->type == HVT_EV_PHASE ||
+	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > EVENTS_WAKE_BYTES)
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
+}
+
 static __always_inline struct hvt_event *event_new(__u32 type, __u32 phase,
 						   struct task_struct *t)
 {
@@ -187,7 +206,7 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 		return 0;
 	e->ppid = parent->tgid;
 	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), parent->comm);
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	return 0;
 }
 
@@ -219,7 +238,7 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 	if (!e)
 		return 0;
 	bpf_probe_read_kernel_str(e->path, sizeof(e->path), BPF_CORE_READ(bprm, filename));
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	return 0;
 }
 
@@ -250,7 +269,7 @@ int BPF_PROG(sched_process_exit, struct task_struct *p)
 	e->stime_ns = p->stime + BPF_CORE_READ(p, signal, stime);
 	e->min_flt = p->min_flt + BPF_CORE_READ(p, signal, min_flt);
 	e->maj_flt = p->maj_flt + BPF_CORE_READ(p, signal, maj_flt);
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 	return 0;
 }
 

@@ -558,6 +558,12 @@ static int flush(struct recorder *r, int final)
 	int err = 0;
 
 	note_err(r, recfile_begin(r->rf));
+	/*
+	 * Fork, exec and exit events wait in the ring buffer for the tick (the
+	 * kernel side wakes us only for phase changes or a filling buffer): their
+	 * rows join this transaction.
+	 */
+	guest_view_consume(r->gv);
 	for (slot = final ? 0 : r->read_lo; slot <= cur && !err; slot++)
 		err = flush_slot(r, slot);
 	flush_steal(r, cur);
