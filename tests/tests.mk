@@ -6,6 +6,7 @@
 OUT ?= build
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-format-truncation
 CFLAGS ?= -O2 -g
+CLANG ?= clang
 LIBPERF_DIR ?= /var/cache/hvtrace/libperf
 LIBPERF_LIBS := $(LIBPERF_DIR)/lib/libperf.a $(LIBPERF_DIR)/lib/libapi.a
 LIBS := -lbpf -lelf -ldw -lz -lsqlite3 -lvirt -lvirt-qemu $(LIBPERF_LIBS) -lm -lpthread
@@ -14,9 +15,11 @@ MODULE_OBJS := $(filter-out $(OUT)/dyn/main.o $(OUT)/dyn/%_none.o,$(wildcard $(O
 UNIT := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(wildcard tests/unit/test_*.c))
 PROGS := $(patsubst tests/prog/%.c,$(OUT)/tests/prog/%,$(wildcard tests/prog/*.c))
 HELPERS := $(patsubst tests/helpers/%.c,$(OUT)/tests/helpers/%,$(wildcard tests/helpers/*.c))
+BENCH := $(OUT)/bench/floor $(OUT)/bench/progcost $(OUT)/bench/kvm_replay \
+	 $(OUT)/bench/kvm_proxy.bpf.o
 
 .DELETE_ON_ERROR:
-all: $(UNIT) $(PROGS) $(OUT)/bench/floor $(HELPERS)
+all: $(UNIT) $(PROGS) $(BENCH) $(HELPERS)
 
 $(OUT)/tests/%: tests/unit/%.c tests/unit/unit.h $(MODULE_OBJS)
 	@mkdir -p $(@D)
@@ -73,5 +76,23 @@ $(OUT)/bench/floor: bench/floor.c $(OUT)/floor.skel.h
 	@mkdir -p $(@D)
 	@printf '  %-8s %s\n' CC $@
 	@$(CC) $(CFLAGS) $(WARN) -I$(OUT) -o $@ $< -lbpf -lelf -lz
+
+# In-process A/B of BPF objects on the syscall and fault paths (bench/progcost.c).
+$(OUT)/bench/progcost: bench/progcost.c
+	@mkdir -p $(@D)
+	@printf '  %-8s %s\n' CC $@
+	@$(CC) $(CFLAGS) $(WARN) -o $@ $< -lbpf -lelf -lz
+
+# The host view's pairing logic: in user space, and in the kernel on stand-in tracepoints.
+$(OUT)/bench/kvm_replay: bench/kvm_replay.c bpf/kvm_pair.h bpf/agg.h bpf/hvtrace.h
+	@mkdir -p $(@D)
+	@printf '  %-8s %s\n' CC $@
+	@$(CC) $(CFLAGS) $(WARN) -Ibpf -o $@ $<
+
+$(OUT)/bench/%.bpf.o: bench/%.bpf.c $(OUT)/vmlinux.h bpf/scope.bpf.h bpf/kvm_pair.h bpf/agg.h \
+		      bpf/hvtrace.h
+	@mkdir -p $(@D)
+	@printf '  %-8s %s\n' BPF $@
+	@$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(OUT) -Ibpf -c $< -o $@
 
 .PHONY: all fuzz
