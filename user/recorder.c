@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* recorder: one recording, from loading the probes to the last commit. */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -911,6 +912,33 @@ static void self_phase_name(char *buf, size_t len)
 	phase_name_from_path(buf, len, self, "hvtrace");
 }
 
+/*
+ * Loading the probes parses the kernel's BTF (5.5 MB here) three times: for
+ * the guest object, to choose the host probes and for the host object. glibc
+ * would mmap and unmap each parse's buffers, so that every parse faults them
+ * in anew, at 11 us a page on a PVM guest. Kept on the heap while loading,
+ * the later parses reuse the first one's pages: 150 ms less start-up there
+ * (docs/performance.md). Afterwards glibc's defaults return it.
+ */
+static void malloc_keep(int keep)
+{
+	mallopt(M_MMAP_THRESHOLD, keep ? 64 << 20 : 128 << 10);
+	mallopt(M_TRIM_THRESHOLD, keep ? 256 << 20 : 128 << 10);
+}
+
+static int open_views(struct recorder *r, const struct guest_view_opts *gvo, char *err,
+		      size_t errlen)
+{
+	r->gv = guest_view_open(gvo, on_event, r, err, errlen);
+	if (!r->gv)
+		return -errno;
+	/* KVM's tracepoints, where this kernel has them: a VMM's exits. */
+	r->hv = host_view_open(r->gv, gvo, err, errlen);
+	if (!r->hv && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
 static void recorder_free(struct recorder *r)
 {
 	procs_flush_all(r);
@@ -998,17 +1026,11 @@ int recorder_run(const struct record_opts *o, int *ret_exit, char *err, size_t e
 	if (o->argv && o->calib_budget_ns > 0)
 		have_calib = calibrate(&r, &calib);
 	/* Probes first: a kernel that refuses them must not leave an empty recording. */
-	r.gv = guest_view_open(&gvo, on_event, &r, err, errlen);
-	if (!r.gv) {
-		ret = -errno;
+	malloc_keep(1);
+	ret = open_views(&r, &gvo, err, errlen);
+	malloc_keep(0);
+	if (ret)
 		goto out_free;
-	}
-	/* KVM's tracepoints, where this kernel has them: a VMM's exits. */
-	r.hv = host_view_open(r.gv, &gvo, err, errlen);
-	if (!r.hv && errno != ENOENT) {
-		ret = -errno;
-		goto out_free;
-	}
 	r.rf = recfile_create(o->output, err, errlen);
 	if (!r.rf) {
 		ret = -errno;
