@@ -4,6 +4,7 @@
  * bench/overhead.sh compares it with untraced runs and with hvtrace.
  *   floor [--stats] -- COMMAND [ARGS...]
  * --stats prints the kernel's run count and run time of each program.
+ * Only the floor_* programs are attached; the others are bench/progcost's.
  */
 #include <stdio.h>
 #include <string.h>
@@ -31,8 +32,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: floor [--stats] -- COMMAND [ARGS...]\n");
 		return 2;
 	}
-	skel = floor__open_and_load();
-	if (!skel || floor__attach(skel)) {
+	skel = floor__open();
+	if (skel)
+		bpf_object__for_each_program(prog, skel->obj)
+			bpf_program__set_autoload(prog, !strncmp(bpf_program__name(prog), "floor_", 6));
+	if (!skel || floor__load(skel) || floor__attach(skel)) {
 		fprintf(stderr, "floor: cannot load or attach the empty programs\n");
 		floor__destroy(skel);
 		return 1;
@@ -51,7 +55,8 @@ int main(int argc, char **argv)
 			struct bpf_prog_info info = { 0 };
 			__u32 len = sizeof(info);
 
-			if (!bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+			if (bpf_program__autoload(prog) &&
+			    !bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
 				fprintf(stderr, "%s run_cnt %llu run_time_ns %llu\n",
 					bpf_program__name(prog), (unsigned long long)info.run_cnt,
 					(unsigned long long)info.run_time_ns);

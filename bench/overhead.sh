@@ -190,7 +190,7 @@ run_mode() {
 		LOST+=("$(sqlite3 "$WORK/rec.hvt" "SELECT value FROM meta WHERE key='lost_events'")")
 		;;
 	floor) "$FLOOR" -- "$@" 2>"$err" >/dev/null ;;
-	bpftrace) bpftrace -q -c "$*" "$WORK/equiv.bt" 2>"$err" >"$WORK/bpftrace.out" ;;
+	bpftrace) bpftrace -q -c "/usr/bin/env $*" "$WORK/equiv.bt" 2>"$err" >"$WORK/bpftrace.out" ;;
 	perf) perf stat -e "$PERF_EVENTS" -o "$WORK/perf.txt" -- "$@" 2>"$err" >/dev/null ;;
 	strace) strace -f -c -o "$WORK/strace.txt" -- "$@" 2>"$err" >/dev/null ;;
 	esac
