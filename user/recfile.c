@@ -228,9 +228,21 @@ static int run(struct recfile *rf, enum stmt_id id, const char *types, ...)
 	}
 	va_end(ap);
 	rc = sqlite3_step(st);
+	/*
+	 * A statement left active holds its read transaction open: the WAL could
+	 * then never be checkpointed and would grow by every tick's pages for the
+	 * whole run. A caller that gets a row reads it and calls done().
+	 */
+	if (rc != SQLITE_ROW)
+		sqlite3_reset(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return -db_errno(rf->db);
 	return rc == SQLITE_ROW ? 1 : 0;
+}
+
+static void done(struct recfile *rf, enum stmt_id id)
+{
+	sqlite3_reset(rf->st[id]);
 }
 
 int recfile_set_meta(struct recfile *rf, const char *key, const char *value)
@@ -278,6 +290,7 @@ int recfile_put_stat(struct recfile *rf, int phase, const char *view, const char
 	if (err != 1)
 		return err < 0 ? err : -EIO;
 	stat_id = sqlite3_column_int64(rf->st[ST_STAT_ID], 0);
+	done(rf, ST_STAT_ID);
 	for (b = 0; b < HVT_HIST_SLOTS; b++) {
 		if (!hist[b])
 			continue;
