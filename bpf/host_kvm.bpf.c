@@ -67,16 +67,6 @@ struct {
 	__type(value, struct hvt_kvm_thread);
 } kvm_threads SEC(".maps");
 
-/* The pairing state of the current thread if it is in scope, else NULL. */
-static __always_inline struct hvt_kvm_thread *cur_thread(void)
-{
-	struct task_struct *t = bpf_get_current_task_btf();
-
-	if (!task_state(t))
-		return 0;
-	return bpf_task_storage_get(&kvm_threads, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-}
-
 static __always_inline void commit(const struct hvt_kvm_rec *r)
 {
 	struct hvt_kvm_key k = {
@@ -120,23 +110,37 @@ static __always_inline __u16 vcpu_of_fd(struct task_struct *task, __u64 fd)
 	return hvt_kvm_vcpu(BPF_CORE_READ(vcpu, vcpu_id));
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(kvm_run_enter, struct pt_regs *regs, long id)
+/*
+ * The pairing state of the current thread if it is in scope, else NULL.
+ *
+ * A KVM_RUN ioctl's entry is learnt here, from the first KVM event inside it,
+ * not from a program of ours on sys_enter: that one ran on every syscall of
+ * every process and cost each of them a second program call (~40% of what
+ * hvtrace added to a syscall on a PVM guest; docs/performance.md). The guest
+ * view's sys_enter already keeps the thread's syscall number and entry time
+ * (struct hvt_task), so the entry is replayed with its own time: every
+ * KVM_RUN ends in kvm_userspace_exit, so none is missed, and the pairing
+ * (bpf/kvm_pair.h) sees the same events in the same order as before.
+ */
+static __always_inline struct hvt_kvm_thread *cur_thread(void)
 {
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct hvt_task *s = task_state(task);
 	struct hvt_kvm_thread *t;
 	struct hvt_kvm_rec r;
-	__u64 now;
+	struct pt_regs *regs;
 
-	if (id != NR_ioctl || (__u32)BPF_CORE_READ(regs, si) != KVM_RUN)
+	if (!s)
 		return 0;
-	t = cur_thread();
-	if (!t)
-		return 0;
-	now = bpf_ktime_get_ns();
-	if (hvt_kvm_on_run(t, now, vcpu_of_fd(bpf_get_current_task_btf(), BPF_CORE_READ(regs, di)),
-			   &r))
+	t = bpf_task_storage_get(&kvm_threads, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!t || s->nr != NR_ioctl || !s->enter_ns || t->run_ns == s->enter_ns)
+		return t;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	if ((__u32)BPF_CORE_READ(regs, si) != KVM_RUN)
+		return t;
+	if (hvt_kvm_on_run(t, s->enter_ns, vcpu_of_fd(task, BPF_CORE_READ(regs, di)), &r))
 		commit(&r);
-	return 0;
+	return t;
 }
 
 SEC("tp_btf/kvm_userspace_exit")

@@ -64,7 +64,7 @@ static const struct probe probes[] = {
 	{ "kvm_vcpu_wakeup", 0 },
 };
 
-#define NPROGS (ARRAY_SIZE(probes) + 1)	/* + kvm_run_enter (sys_enter) */
+#define NPROGS ARRAY_SIZE(probes)
 
 /* One recording row, kept between ticks for the series deltas. */
 struct row {
@@ -248,7 +248,7 @@ static int select_probes(struct host_view *hv)
 	struct btf *vmlinux = btf__load_vmlinux_btf(), *kvm = NULL;
 	struct bpf_program *prog;
 	char name[64];
-	int n = 0, uexit = 0, ok;
+	int n = 0, ok;
 	size_t i;
 
 	if (vmlinux)
@@ -270,11 +270,7 @@ static int select_probes(struct host_view *hv)
 		bpf_program__set_autoload(prog, ok);
 		list_add(ok ? hv->probes : hv->missing, sizeof(hv->probes), probes[i].name, why);
 		n += ok;
-		if (ok && !strcmp(probes[i].name, "kvm_userspace_exit"))
-			uexit = 1;
 	}
-	/* KVM_RUN entries only matter to pair them with userspace exits. */
-	bpf_program__set_autoload(hv->skel->progs.kvm_run_enter, uexit);
 	btf__free(kvm);
 	btf__free(vmlinux);
 	return n;

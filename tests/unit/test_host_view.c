@@ -88,7 +88,7 @@ static void host_view_shares_the_guest_scope_and_phase(void)
 
 	CHECK("host_view_shares_the_guest_scope_and_phase",
 	      tasks && shared && prog_uses("kvm_pio", tasks, shared) &&
-	      prog_uses("kvm_run_enter", tasks, shared),
+	      prog_uses("kvm_mmio", tasks, shared),
 	      "no host-view program uses the guest's tasks map %u and phase map %u", tasks,
 	      shared);
 }
