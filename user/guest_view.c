@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -25,16 +26,24 @@ _Static_assert(sizeof(struct hvt_task) == 32, "hvt_task layout changed");
 #define PIDFD_THREAD O_EXCL
 #endif
 
+/*
+ * A per-CPU array of bpf/guest.bpf.c (CPU-major: entry cpu * per_cpu + i),
+ * mapped read-only: a tick reads it without a syscall (a lookup is one, and
+ * the probes would trace it).
+ */
+struct cpu_array {
+	const unsigned char *mem;
+	size_t len, value_size;
+	__u32 per_cpu;
+};
+
 struct guest_view {
 	struct guest *skel;
 	struct ring_buffer *rb;
 	guest_view_event_fn fn;
 	void *ctx;
 	int ncpus;
-	void *percpu;		/* scratch for one per-CPU value */
-	void *sys_batch;	/* scratch for a phase's syscall values, all CPUs */
-	__u32 *sys_keys;
-	int no_batch;		/* the kernel has no batch lookups for arrays */
+	struct cpu_array sys, runq, counts;	/* the per-CPU aggregates, mapped */
 	int stats_fd;		/* BPF_ENABLE_STATS: stats run while it is open */
 };
 
@@ -60,6 +69,38 @@ static int on_sample(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* Sizes a per-CPU array for NCPUS before the object is loaded. */
+static int cpu_array_size(struct bpf_map *m, struct cpu_array *ca, int ncpus)
+{
+	ca->per_cpu = bpf_map__max_entries(m);
+	ca->value_size = bpf_map__value_size(m);
+	ca->len = (size_t)ca->per_cpu * ca->value_size * ncpus;
+	return bpf_map__set_max_entries(m, ca->per_cpu * ncpus);
+}
+
+static int cpu_array_map(struct bpf_map *m, struct cpu_array *ca)
+{
+	void *p = mmap(NULL, ca->len, PROT_READ, MAP_SHARED, bpf_map__fd(m), 0);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	ca->mem = p;
+	return 0;
+}
+
+static void cpu_array_unmap(struct cpu_array *ca)
+{
+	if (ca->mem)
+		munmap((void *)ca->mem, ca->len);
+	ca->mem = NULL;
+}
+
+/* CPU's entry I; the kernel goes on writing it while we read. */
+static const void *cpu_array_at(const struct cpu_array *ca, int cpu, __u32 i)
+{
+	return ca->mem + ((size_t)cpu * ca->per_cpu + i) * ca->value_size;
+}
+
 struct guest_view *guest_view_open(const struct guest_view_opts *opts, guest_view_event_fn fn,
 				   void *ctx, char *err, size_t errlen)
 {
@@ -82,11 +123,10 @@ struct guest_view *guest_view_open(const struct guest_view_opts *opts, guest_vie
 		errno = EINVAL;
 		goto out_free;
 	}
-	gv->percpu = calloc(gv->ncpus, sizeof(struct hvt_agg));
-	gv->sys_batch = calloc((size_t)HVT_NR_SYSCALLS * gv->ncpus, sizeof(struct hvt_agg));
-	gv->sys_keys = calloc(HVT_NR_SYSCALLS, sizeof(*gv->sys_keys));
 	gv->skel = guest__open();
-	if (!gv->percpu || !gv->sys_batch || !gv->sys_keys || !gv->skel) {
+	if (!gv->skel || cpu_array_size(gv->skel->maps.sys_aggs, &gv->sys, gv->ncpus) ||
+	    cpu_array_size(gv->skel->maps.runq_aggs, &gv->runq, gv->ncpus) ||
+	    cpu_array_size(gv->skel->maps.counts, &gv->counts, gv->ncpus)) {
 		e = errno;
 		snprintf(err, errlen, "cannot open the BPF programs: %s", strerror(e));
 		goto out_free;
@@ -98,6 +138,13 @@ struct guest_view *guest_view_open(const struct guest_view_opts *opts, guest_vie
 		snprintf(err, errlen, "cannot load the BPF programs: %s%s", strerror(-e),
 			 -e == EPERM ? " (needs root, or CAP_BPF and CAP_PERFMON)" : "");
 		errno = -e;
+		goto out_free;
+	}
+	if (cpu_array_map(gv->skel->maps.sys_aggs, &gv->sys) ||
+	    cpu_array_map(gv->skel->maps.runq_aggs, &gv->runq) ||
+	    cpu_array_map(gv->skel->maps.counts, &gv->counts)) {
+		e = errno;
+		snprintf(err, errlen, "cannot map the aggregates: %s", strerror(e));
 		goto out_free;
 	}
 	e = guest__attach(gv->skel);
@@ -137,9 +184,9 @@ void guest_view_close(struct guest_view *gv)
 	if (gv->stats_fd >= 0)
 		close(gv->stats_fd);
 	guest__destroy(gv->skel);
-	free(gv->percpu);
-	free(gv->sys_batch);
-	free(gv->sys_keys);
+	cpu_array_unmap(&gv->sys);
+	cpu_array_unmap(&gv->runq);
+	cpu_array_unmap(&gv->counts);
 	free(gv);
 }
 
@@ -286,67 +333,25 @@ int guest_view_consume(struct guest_view *gv)
 	return n < 0 ? n : 0;
 }
 
-static int read_agg(struct guest_view *gv, int fd, __u32 key, struct hvt_agg *ret)
+/* The sum over CPUs of entry I. */
+static void read_agg(const struct cpu_array *ca, __u32 i, struct hvt_agg *ret)
 {
-	struct hvt_agg *v = gv->percpu;
-	int cpu;
+	int cpu, ncpus = ca->len / ca->value_size / ca->per_cpu;
 
 	memset(ret, 0, sizeof(*ret));
-	if (bpf_map_lookup_elem(fd, &key, v))
-		return -errno;
-	for (cpu = 0; cpu < gv->ncpus; cpu++)
-		hvt_agg_merge(ret, &v[cpu]);
-	return 0;
-}
-
-/*
- * One batch lookup for a phase's 512 syscalls instead of 512 lookups: each is
- * a syscall that the probes trace too, and the tick cost 4.6 ms with them on
- * a PVM guest (docs/performance.md). Per-key lookups remain for kernels
- * without batch operations on arrays (before 5.6).
- */
-static int read_syscalls_batch(struct guest_view *gv, int fd, unsigned int slot,
-			       struct hvt_agg ret[HVT_NR_SYSCALLS])
-{
-	const struct hvt_agg *v = gv->sys_batch;
-	__u32 prev = slot * HVT_NR_SYSCALLS - 1, next, count = HVT_NR_SYSCALLS, i;
-	int cpu, err;
-
-	/* The batch starts after the key given: none for the map's first entry. */
-	err = bpf_map_lookup_batch(fd, slot ? &prev : NULL, &next, gv->sys_keys, gv->sys_batch,
-				   &count, NULL);
-	/* -ENOENT: the batch reached the map's end (the last slot), not an error. */
-	if (err && !(err == -ENOENT && count == HVT_NR_SYSCALLS))
-		return err;
-	if (count != HVT_NR_SYSCALLS || gv->sys_keys[0] != slot * HVT_NR_SYSCALLS)
-		return -EIO;
-	memset(ret, 0, sizeof(*ret) * HVT_NR_SYSCALLS);
-	for (i = 0; i < HVT_NR_SYSCALLS; i++)
-		for (cpu = 0; cpu < gv->ncpus; cpu++)
-			hvt_agg_merge(&ret[i], &v[(size_t)i * gv->ncpus + cpu]);
-	return 0;
+	for (cpu = 0; cpu < ncpus; cpu++)
+		hvt_agg_merge(ret, cpu_array_at(ca, cpu, i));
 }
 
 int guest_view_read_syscalls(struct guest_view *gv, unsigned int slot,
 			     struct hvt_agg ret[HVT_NR_SYSCALLS])
 {
-	int fd = bpf_map__fd(gv->skel->maps.sys_aggs);
 	__u32 nr;
-	int err;
 
 	if (slot >= HVT_MAX_PHASES)
 		return -EINVAL;
-	if (!gv->no_batch) {
-		err = read_syscalls_batch(gv, fd, slot, ret);
-		if (err != -EINVAL && err != -EOPNOTSUPP && err != -ENOTSUP)
-			return err;
-		gv->no_batch = 1;
-	}
-	for (nr = 0; nr < HVT_NR_SYSCALLS; nr++) {
-		err = read_agg(gv, fd, slot * HVT_NR_SYSCALLS + nr, &ret[nr]);
-		if (err)
-			return err;
-	}
+	for (nr = 0; nr < HVT_NR_SYSCALLS; nr++)
+		read_agg(&gv->sys, slot * HVT_NR_SYSCALLS + nr, &ret[nr]);
 	return 0;
 }
 
@@ -354,12 +359,12 @@ int guest_view_read_runq(struct guest_view *gv, unsigned int slot, struct hvt_ag
 {
 	if (slot >= HVT_MAX_PHASES)
 		return -EINVAL;
-	return read_agg(gv, bpf_map__fd(gv->skel->maps.runq_aggs), slot, ret);
+	read_agg(&gv->runq, slot, ret);
+	return 0;
 }
 
 int guest_view_read_counts(struct guest_view *gv, unsigned int slot, struct hvt_counts *ret)
 {
-	struct hvt_counts *v = gv->percpu;
 	__u64 *dst = (__u64 *)ret;
 	size_t i, n = sizeof(*ret) / sizeof(__u64);
 	int cpu;
@@ -367,11 +372,9 @@ int guest_view_read_counts(struct guest_view *gv, unsigned int slot, struct hvt_
 	if (slot >= HVT_MAX_PHASES)
 		return -EINVAL;
 	memset(ret, 0, sizeof(*ret));
-	if (bpf_map_lookup_elem(bpf_map__fd(gv->skel->maps.counts), &slot, v))
-		return -errno;
 	/* Every field is a __u64 sum: add them as one array. */
 	for (cpu = 0; cpu < gv->ncpus; cpu++)
 		for (i = 0; i < n; i++)
-			dst[i] += ((__u64 *)&v[cpu])[i];
+			dst[i] += ((const __u64 *)cpu_array_at(&gv->counts, cpu, slot))[i];
 	return 0;
 }
