@@ -230,10 +230,13 @@ static void rm_tmpdir(void)
 static const char *tmp_path(const char *name)
 {
 	static char path[256];
+	static int made;
 
-	if (strchr(tmpdir, 'X')) {
+	/* Once: the name mkdtemp makes may itself contain an X. */
+	if (!made) {
 		if (!mkdtemp(tmpdir))
 			return "/nonexistent/mkdtemp-failed";
+		made = 1;
 		atexit(rm_tmpdir);
 	}
 	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
