@@ -131,6 +131,16 @@ static int config_add_obj(struct config *c, char *spec)
 		return -errno;
 	}
 	if (progs) {
+		char list[512], *tok, *save;
+
+		/* Every program named must exist: a typo must not measure nothing. */
+		snprintf(list, sizeof(list), "%s", progs);
+		for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+			if (!bpf_object__find_program_by_name(obj, tok)) {
+				fprintf(stderr, "progcost: %s has no program '%s'\n", spec, tok);
+				bpf_object__close(obj);
+				return -ENOENT;
+			}
 		bpf_object__for_each_program(prog, obj) {
 			char list[512], *tok, *save;
 			int want = 0;

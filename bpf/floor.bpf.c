@@ -73,3 +73,20 @@ int tp_sys_exit(void *ctx)
 {
 	return 0;
 }
+
+/* What one clock read costs alone, and what one store to a map's page does. */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(clockonly_sys_enter, struct pt_regs *regs, long id)
+{
+	__u64 t = bpf_ktime_get_ns();
+
+	asm volatile("" : : "r"(t));
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(store_sys_enter, struct pt_regs *regs, long id)
+{
+	clock_sink = id;
+	return 0;
+}

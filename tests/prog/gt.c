@@ -11,7 +11,9 @@
  *   sleep MS         nanosleep
  *   wait-usr1 0      block until SIGUSR1 arrives (a test starts the next steps)
  *   exit CODE        exit now with CODE
- *   gt -t STEP...    also print "elapsed_ns N" (the steps alone) on stderr
+ *   gt -t STEP...    also print "elapsed_ns N" and "cpu_ns N" (the steps alone,
+ *                    wall and this thread's CPU time) on stderr; the CPU clock
+ *                    adds two clock_gettime syscalls, before and after the steps
  * Built static, it makes no syscall its source does not show (libc start-up
  * aside, which happens before the first step).
  */
@@ -84,10 +86,20 @@ static long long mono_ns(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* The thread's CPU time: what BPF programs on its syscalls and faults add is
+ * in it, other tasks' time on a busy machine is not. */
+static long long cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 int main(int argc, char **argv)
 {
 	int i = 1, timed = argc > 1 && !strcmp(argv[1], "-t");
-	long long t0 = mono_ns();
+	long long t0 = mono_ns(), c0 = timed ? cpu_ns() : 0;
 	sigset_t usr1;
 
 	/* Blocked from the start, so a SIGUSR1 sent early waits for wait-usr1. */
@@ -151,7 +163,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gt: step '%s' lacks its argument\n", argv[i]);
 		return 2;
 	}
-	if (timed)
-		fprintf(stderr, "elapsed_ns %lld\n", mono_ns() - t0);
+	if (timed) {
+		long long c1 = cpu_ns();
+
+		fprintf(stderr, "elapsed_ns %lld\ncpu_ns %lld\n", mono_ns() - t0, c1 - c0);
+	}
 	return 0;
 }
