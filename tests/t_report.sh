@@ -4,6 +4,9 @@
 # hvtrace report on fixture recordings (tests/fixtures/report/*.sql on the schema of
 # tests/fixtures/schema.sql, turned into .hvt files with sqlite3): golden text, JSON and CSV;
 # values computed by hand (see the comments in basic.sql); options; every kind of bad input.
+# The host and vmm views: golden text, JSON, CSV and HTML of host.sql (a merged recording with
+# KVM exits, libvirt stats and the VMM process; values by hand in its comments), vmstats.sql
+# (libvirt only), and a real recording of minivmm's known exits (minivmm.sql).
 #   UPDATE_GOLDEN=1 bash tests/t_report.sh   rewrites the golden files (review the diff)
 . "$(dirname "$0")/lib.sh"
 FIX=$(cd "$(dirname "$0")/fixtures/report" && pwd)
@@ -30,7 +33,7 @@ make_rec() {
 	rm -f "$1.hvt"
 	cat "$SCHEMA" "$FIX/$1.sql" | sqlite3 -batch "$1.hvt"
 }
-for f in basic killed; do
+for f in basic killed host vmstats minivmm; do
 	make_rec $f || fail "report_fixture_$f" "sqlite3 could not build $f.hvt"
 done
 sqlite3 -batch no-phases.hvt <"$SCHEMA"
@@ -245,3 +248,300 @@ report_errors_print_nothing_on_stdout() {
 	fi
 }
 report_errors_print_nothing_on_stdout
+
+# ---- the host and vmm views ---------------------------------------------------------------
+golden report_host_text_golden host.txt host.hvt --top 2
+golden report_host_json_golden host.json host.hvt --json --top 2
+golden report_host_csv_golden host.csv host.hvt --csv --top 2
+golden report_host_html_golden host.html host.hvt --html --top 2
+golden report_vmstats_text_golden vmstats.txt vmstats.hvt
+
+"$HVTRACE" report host.hvt --json --top 2 >host.json 2>/dev/null
+"$HVTRACE" report host.hvt --json --top 0 >host-all.json 2>/dev/null
+"$HVTRACE" report vmstats.hvt --json >vmstats.json 2>/dev/null
+"$HVTRACE" report minivmm.hvt --json >minivmm.json 2>/dev/null
+
+report_host_json_is_valid() {
+	local f
+	for f in host.json host-all.json vmstats.json minivmm.json; do
+		if ! python3 -m json.tool "$f" >/dev/null 2>&1; then
+			fail report_host_json_is_valid "$f does not parse"
+			return
+		fi
+	done
+	ok report_host_json_is_valid
+}
+report_host_json_is_valid
+
+# hjv FILTER [FILE]: one value from the JSON report of host.hvt (--top 2).
+hjv() { jq -r "$1" "${2:-host.json}" 2>&1; }
+
+# VM exits, most time first; --top 2 leaves three reasons to "other" (by hand in host.sql).
+expect_eq report_host_exits_sum "17400 574900000 5" \
+	"$(hjv '.phases[0].kvm.exits | "\(.count) \(.total_ns) \(.distinct)"')"
+expect_eq report_host_exits_top_by_time "HLT IO_INSTRUCTION" \
+	"$(hjv '[.phases[0].kvm.exits.top[].name] | join(" ")')"
+expect_eq report_host_exit_key 4294967308 "$(hjv '.phases[0].kvm.exits.top[0].key')"
+expect_eq report_host_exit_percentiles_clamped "6291456 8000000 12288 16000" \
+	"$(hjv '.phases[0].kvm.exits.top |
+		"\(.[0].p50_ns) \(.[0].p99_ns) \(.[1].p50_ns) \(.[1].p99_ns)"')"
+expect_eq report_host_exits_other "3 12300 24900000 4000" \
+	"$(hjv '.phases[0].kvm.exits.other | "\(.distinct) \(.count) \(.total_ns) \(.max_ns)"')"
+expect_eq report_host_exits_other_merged_percentiles "1548.8 3256.32" \
+	"$(hjv '.phases[0].kvm.exits.other | "\(.p50_ns) \(.p99_ns)"')"
+expect_eq report_host_exits_other_share 0.0433119 \
+	"$(hjv '.phases[0].kvm.exits.other.share * 1e7 | round / 1e7')"
+expect_eq report_host_top_and_other_add_up "17400 574900000" \
+	"$(hjv '.phases[0].kvm.exits | "\([.top[].count, .other.count] | add) " +
+		"\([.top[].total_ns, .other.total_ns] | add)"')"
+expect_eq report_host_exits_ties_by_count \
+	"HLT EPT_VIOLATION IO_INSTRUCTION MSR_WRITE EXTERNAL_INTERRUPT" \
+	"$(hjv '[.total.kvm.exits.top[].name] | join(" ")' host-all.json)"
+expect_eq report_host_exits_total "38400 624900000 0" \
+	"$(hjv '.total.kvm.exits | "\(.count) \(.total_ns) \(.other.count)"' host-all.json)"
+# shellcheck disable=SC2016 # $a, $b are jq's
+expect_eq report_host_userspace_exits "5100 1920000000 1000 300000000" \
+	"$(hjv '.phases[0].kvm.userspace_exits as $a | .phases[1].kvm.userspace_exits as $b |
+		"\($a.count) \($a.total_ns) \($b.count) \($b.total_ns)"')"
+expect_eq report_host_vmm_handling_total "6000 36000000 6000" \
+	"$(hjv '.total.kvm.vmm_handling | "\(.count) \(.total_ns) \(.top[0].mean_ns)"')"
+expect_eq report_host_halts "140 wait poll" \
+	"$(hjv '.phases[0].kvm.halts | "\(.count) \(.top[0].name) \(.top[1].name)"')"
+expect_eq report_host_unpaired "3 1" \
+	"$(hjv '.phases[0].kvm | "\(.exits_unpaired.count) \(.userspace_exits_unpaired.count)"')"
+expect_eq report_host_count_list_ties_by_key "0x71 in,0x70 out|1 10" \
+	"$(hjv '.phases[0].kvm.pio |
+		"\([.top[].name] | join(","))|\(.other.distinct) \(.other.count)"')"
+expect_eq report_host_count_list_has_no_time "false 0.499002" \
+	"$(hjv '.phases[0].kvm.pio | "\(has("total_ns")) \(.top[0].share * 1e6 | round / 1e6)"')"
+expect_eq report_host_pio_total "0x70 out 3500" \
+	"$(hjv '.total.kvm.pio.top[0] | "\(.name) \(.count)"')"
+expect_eq report_host_mmio_msr_page_faults "805 2004 10000" \
+	"$(hjv '.phases[0].kvm | "\(.mmio.count) \(.msr.count) \(.page_faults.count)"')"
+expect_eq report_host_empty_phase_lists "0 0 []" \
+	"$(hjv '.phases[1].kvm.halts | "\(.count) \(.total_ns) \(.top)"')"
+expect_eq report_host_per_vcpu \
+	"0:32040:312000000:6040:6000 1:6060:312000000:60:0 null:300:900000:0:0" \
+	"$(hjv '[.total.kvm.vcpus[] | "\(.vcpu):\(.exits.count):\(.exits.total_ns):" +
+		"\(.userspace_exits.count):\(.vmm_handling.count)"] | join(" ")')"
+expect_eq report_host_per_vcpu_phase "1608000000 312000000" \
+	"$(hjv '.phases[0].kvm.vcpus |
+		"\(.[0].userspace_exits.total_ns) \(.[1].userspace_exits.total_ns)"')"
+expect_eq report_host_lost "0 7 7" \
+	"$(hjv '"\(.phases[0].kvm.lost) \(.phases[1].kvm.lost) \(.total.kvm.lost)"')"
+expect_eq report_host_unknown_kinds_skipped 0 \
+	"$(hjv '[.. | objects | select(.name? == "x" or .stat? == "future-kind")] | length')"
+
+# libvirt's stats: times in ns, the rest counts; by VM, group, device; the domain from meta.
+expect_eq report_domain_stats_total "cpu.time:total:ns:4800000000 \
+vcpu.delay:vcpu0:ns:5000000 vcpu.time:vcpu0:ns:2300000000 vcpu.time:vcpu1:ns:2000000000 \
+block.rd.bytes:vda:bytes:12288000 block.rd.reqs:vda:count:1500 block.wr.times:vda:ns:100000000 \
+net.rx.bytes:vnet0:bytes:4096" \
+	"$(hjv '[.total.domain_stats[] | "\(.stat):\(.device):\(.unit):\(.value)"] | join(" ")')"
+expect_eq report_domain_stats_phase "1900000000 2900000000 centos64" \
+	"$(hjv '"\(.phases[0].domain_stats[0].value) \(.phases[1].domain_stats[0].value) " +
+		"\(.phases[0].domain_stats[0].domain)"')"
+expect_eq report_domain_from_merged_meta "centos64 QEMU kvm 2 2147483648 running" \
+	"$(hjv '.run.domains[0] |
+		"\(.name) \(.hypervisor) \(.domain_type) \(.vcpus) \(.mem_bytes) \(.state)"')"
+
+# The VMM process (vmm view): the guest view's figures, apart from the guest's own.
+expect_eq report_vmm_syscalls "7300 3780000000 ppoll ioctl futex" \
+	"$(hjv '.total.vmm.syscalls | "\(.count) \(.total_ns) \([.top[].name] | join(" "))"' \
+		host-all.json)"
+expect_eq report_vmm_top_limited "2 3" \
+	"$(hjv '.total.vmm.syscalls | "\(.top | length) \(.distinct)"')"
+expect_eq report_vmm_figures "600 2100000000 200 16000" \
+	"$(hjv '.total.vmm | "\(.page_faults.total) \(.cpu.oncpu_ns) \(.run_queue.count) " +
+		"\(.run_queue.max_ns)"')"
+expect_eq report_vmm_apart_from_guest "110 1000" \
+	"$(hjv '.total | "\(.syscalls.count) \(.page_faults.total)"')"
+
+# Only the views a recording has; a guest-only report has none of the new fields.
+views_of() { jq -r '.total | "\(has("kvm")) \(has("vmm")) \(has("domain_stats"))"' "$1" 2>&1; }
+expect_eq report_views_present_only "true true true|false false true|false false false false" \
+	"$(views_of host.json)|$(views_of vmstats.json)|$(views_of basic.json) $(jqv \
+		'.run | has("domains")')"
+expect_eq report_vmstats_domains "test:TEST:running stopped:null:shut off" \
+	"$(hjv '[.run.domains[] | "\(.name):\(.hypervisor):\(.state)"] | join(" ")' vmstats.json)"
+expect_eq report_vmstats_sorted "cpu.time vcpu0 vcpu1 block.rd.reqs net.tx.pkts" \
+	"$(hjv '[.total.domain_stats[] | if .stat == "vcpu.time" then .device else .stat end] |
+		join(" ")' vmstats.json)"
+
+# A real recording: minivmm's known exits, as the report gives them (SVM names: io, npf).
+expect_eq report_real_userspace_exits "IO:1000 MMIO:300 HLT:1" \
+	"$(hjv '[.total.kvm.userspace_exits.top[] | "\(.name):\(.count)"] | join(" ")' \
+		minivmm.json)"
+expect_eq report_real_pio_mmio "0x10 out:1000 0x10000 write:300" \
+	"$(hjv '.total.kvm | "\(.pio.top[0].name):\(.pio.count) " +
+		"\(.mmio.top[0].name):\(.mmio.count)"' minivmm.json)"
+expect_eq report_real_io_exits_and_vcpu "1000 2 1301" \
+	"$(hjv '.total.kvm | "\(.exits.top[] | select(.name == "io") | .count) " +
+		"\(.vcpus[0].vcpu) \(.vcpus[0].userspace_exits.count)"' minivmm.json)"
+expect_eq report_real_sums_match_the_file \
+	"$(sql minivmm.hvt "SELECT SUM(count) || ' ' || SUM(sum_ns) FROM stat
+		WHERE view = 'host' AND kind = 'exit'")" \
+	"$(hjv '.total.kvm.exits | "\(.count) \(.total_ns)"' minivmm.json)"
+
+# Adding the views changes nothing of what was there: the same recording without its host and
+# vmm rows gives the same JSON once the new fields are taken out, and its text and CSV lines
+# come in the same order inside the full ones.
+report_guest_part_unchanged_by_views() {
+	local why
+	cp host.hvt guest-only.hvt
+	sqlite3 -batch guest-only.hvt "DELETE FROM hist WHERE stat IN (SELECT id FROM stat WHERE
+		view <> 'guest'); DELETE FROM stat WHERE view <> 'guest';
+		DELETE FROM meta WHERE key LIKE 'host.vm.%';"
+	"$HVTRACE" report guest-only.hvt --json --top 2 | sed 's/guest-only\.hvt/host.hvt/' >go.json
+	jq 'del(.phases[].kvm, .phases[].vmm, .phases[].domain_stats, .total.kvm, .total.vmm,
+		.total.domain_stats, .run.domains)' host.json >stripped.json
+	if ! diff <(jq -S . go.json) <(jq -S . stripped.json) >json.diff; then
+		fail report_guest_part_unchanged_by_views "JSON differs: $(head -c 300 json.diff)"
+		return
+	fi
+	"$HVTRACE" report guest-only.hvt --top 2 | sed 's/guest-only\.hvt/host.hvt/' >go.txt
+	"$HVTRACE" report host.hvt --top 2 >full.txt
+	"$HVTRACE" report guest-only.hvt --csv --top 2 | sed 's/guest-only\.hvt/host.hvt/' >go.csv
+	"$HVTRACE" report host.hvt --csv --top 2 >full.csv
+	why=$(python3 - go.txt full.txt go.csv full.csv <<'PY'
+import sys
+def inside(a, b):
+    it = iter(b)
+    return all(any(x == y for y in it) for x in a)
+args = sys.argv[1:]
+for small, big in zip(args[::2], args[1::2]):
+    a, b = open(small).read().splitlines(), open(big).read().splitlines()
+    if not inside(a, b):
+        print("%s is not inside %s in order" % (small, big))
+PY
+)
+	if [ -n "$why" ]; then
+		fail report_guest_part_unchanged_by_views "$why"
+	else
+		ok report_guest_part_unchanged_by_views
+	fi
+}
+report_guest_part_unchanged_by_views
+
+report_host_text_fits_100_columns() {
+	local args long
+	for args in "host.hvt" "host.hvt --top 0" "host.hvt --top 1" "vmstats.hvt" "minivmm.hvt"; do
+		# shellcheck disable=SC2086
+		long=$("$HVTRACE" report $args 2>&1 | awk 'length > 100')
+		if [ -n "$long" ]; then
+			fail report_host_text_fits_100_columns \
+				"'report $args' has lines over 100: $long"
+			return
+		fi
+	done
+	ok report_host_text_fits_100_columns
+}
+report_host_text_fits_100_columns
+
+# Every CSV row has six fields, and (phase, section, item, metric) names one value.
+report_host_csv_rows_unique() {
+	local bad
+	bad=$("$HVTRACE" report host.hvt --csv | python3 -c '
+import collections, csv, sys
+rows = list(csv.reader(sys.stdin))
+bad = [r for r in rows if len(r) != 6]
+dup = [k for k, n in collections.Counter(tuple(r[:5]) for r in rows).items() if n > 1]
+if bad or dup:
+    print("%d rows not of 6 fields; duplicates: %s" % (len(bad), dup[:3]), end="")
+' 2>&1)
+	if [ -n "$bad" ]; then
+		fail report_host_csv_rows_unique "$bad"
+	else
+		ok report_host_csv_rows_unique
+	fi
+}
+report_host_csv_rows_unique
+# csvv GREP: the value of the one CSV row (report host.hvt --csv --top 2) starting with GREP.
+csvv() { grep "^$1," full.csv | cut -d, -f6; }
+expect_eq report_host_csv_other_p99 3256.32 "$(csvv '0,configure,kvm.exits.other,,p99_ns')"
+expect_eq report_host_csv_vcpu_item 1608000000 \
+	"$(csvv '0,configure,kvm.vcpus.userspace_exits,0,total_ns')"
+expect_eq report_host_csv_domain_stat 12288000 \
+	"$(csvv 'total,total,domain_stats,0/vda/block.rd.bytes,value')"
+
+# Text: the "other" row of the exits table, the per-vCPU table, the views.
+expect_eq report_host_text_other_row "    other (3)                12,300    24.9 ms    4.3%     \
+2.0 us     1.5 us     3.3 us     4.0 us" "$(sed -n '/^Phase 0/,/^Phase 1/p' full.txt |
+	grep '^    other (3)')"
+expect_eq report_host_text_vcpu_unknown "    unknown                     300   900.0 us            \
+0       0 ns            0       0 ns" "$(sed -n '/^Run total/,$p' full.txt | grep '^    unknown')"
+expect_eq report_host_text_views "  views             guest, host (KVM exits of the VMM's \
+threads), host (libvirt domain stats),|                    vmm (the VMM process, merged)" \
+	"$(grep -A1 '^  views' full.txt | tr '\n' '|' | sed 's/|$//')"
+
+# The page: well-formed, fetches nothing, and names from the recording are escaped.
+report_host_html_well_formed() {
+	local why
+	cp host.hvt hostile.hvt
+	sqlite3 -batch hostile.hvt "UPDATE meta SET value = '<b>x</b>&'
+		WHERE key = 'host.vm.0.name';
+		UPDATE stat SET name = '<i>vda</i>' WHERE name = 'vda';"
+	"$HVTRACE" report hostile.hvt --html >hostile.html 2>/dev/null
+	why=$(python3 - host.html hostile.html <<'PY'
+import html.parser, re, sys
+VOID = {"meta", "br", "hr", "img", "input", "link", "col", "wbr", "line", "rect", "path"}
+FETCH = re.compile(r"<script|<link|<iframe|<img|\b(src|href)\s*=|https?:", re.I)
+class Check(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack, self.bad = [], []
+    def handle_starttag(self, tag, attrs):
+        if tag not in VOID:
+            self.stack.append(tag)
+    def handle_endtag(self, tag):
+        if tag in VOID:
+            return
+        if not self.stack or self.stack[-1] != tag:
+            self.bad.append("</%s> at line %d" % (tag, self.getpos()[0]))
+        else:
+            self.stack.pop()
+for path in sys.argv[1:]:
+    text = open(path, encoding="utf-8").read()
+    if FETCH.search(text):
+        print("%s fetches or runs something" % path)
+    c = Check()
+    c.feed(text)
+    if c.bad or c.stack:
+        print("%s: %s %s" % (path, c.bad[:2], c.stack))
+    if "hostile" in path and ("<b>x" in text or "<i>vda" in text or
+                              "&lt;b&gt;x&lt;/b&gt;&amp;" not in text):
+        print("%s: names not escaped" % path)
+PY
+)
+	if [ -n "$why" ]; then
+		fail report_host_html_well_formed "$why"
+	else
+		ok report_host_html_well_formed
+	fi
+}
+"$HVTRACE" report host.hvt --html --top 2 >host.html 2>/dev/null
+report_host_html_well_formed
+expect_eq report_host_html_has_the_tables "3 3 3" "$(grep -c '<th>exit reason</th>' host.html) \
+$(grep -c '<th>vCPU</th>' host.html) $(grep -c '<th>VMM syscall</th>' host.html)"
+
+# Recorded with --vm while the domain was not running: its facts, no stats.
+report_vm_without_stats() {
+	local got
+	cp vmstats.hvt nostats.hvt
+	sqlite3 -batch nostats.hvt "DELETE FROM stat"
+	got="$("$HVTRACE" report nostats.hvt | grep -c '^  domain ') $("$HVTRACE" report \
+		nostats.hvt --json | jq -r '"\(.run.domains | length) " +
+		"\(.total | has("domain_stats"))"')"
+	expect_eq report_vm_without_stats "2 2 false" "$got"
+}
+report_vm_without_stats
+
+# A long domain name is clipped so that its stats still start in the value column.
+report_long_domain_name_clipped() {
+	cp vmstats.hvt longname.hvt
+	sqlite3 -batch longname.hvt "UPDATE meta SET value = 'a-very-long-domain-name'
+		WHERE key = 'vm.0.name'"
+	expect_eq report_long_domain_name_clipped "  domain a-very-... cpu.time 2.503 s" \
+		"$("$HVTRACE" report longname.hvt | grep -m 1 '^  domain a-' | cut -c 1-36)"
+}
+report_long_domain_name_clipped

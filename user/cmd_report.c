@@ -105,6 +105,47 @@ static void text_overview(struct out *o)
 		fprintf(o->f, "     (>= and ?: unfinished phase, the recording ended first)\n");
 }
 
+/* The views beside the guest's, and the VMs recorded with --vm; nothing without them. */
+static void text_views(struct out *o)
+{
+	const struct report *rep = o->rep;
+	struct textw_line w;
+	char c[64];
+	size_t i;
+
+	if (rep->has_kvm || rep->has_domains || rep->has_vmm) {
+		textw_start(&w, o->f, "views");
+		textw_item(&w, "guest");
+		if (rep->has_kvm)
+			textw_item(&w, "host (KVM exits of the VMM's threads)");
+		if (rep->has_domains)
+			textw_item(&w, "host (libvirt domain stats)");
+		if (rep->has_vmm)
+			textw_item(&w, "vmm (the VMM process, merged)");
+		textw_end(&w);
+	}
+	for (i = 0; i < rep->n_vms; i++) {
+		const struct report_vm *vm = &rep->vms[i];
+
+		textw_start(&w, o->f, "domain");
+		if (vm->name)
+			textw_item(&w, "%s", textw_clip(c, sizeof(c), vm->name, 60));
+		else
+			textw_item(&w, "VM %u", vm->vm);
+		if (vm->hypervisor)
+			textw_item(&w, "%s", textw_clip(c, sizeof(c), vm->hypervisor, 30));
+		if (vm->domain_type)
+			textw_item(&w, "type %s", textw_clip(c, sizeof(c), vm->domain_type, 30));
+		if (vm->vcpus >= 0)
+			textw_item(&w, "%lld vCPUs", (long long)vm->vcpus);
+		if (vm->mem_bytes >= 0)
+			textw_item(&w, "%.1f GiB", vm->mem_bytes / 1073741824.0);
+		if (vm->state)
+			textw_item(&w, "%s", textw_clip(c, sizeof(c), vm->state, 30));
+		textw_end(&w);
+	}
+}
+
 static void text_begin(struct out *o)
 {
 	const struct report *rep = o->rep;
@@ -129,6 +170,7 @@ static void text_begin(struct out *o)
 	textw_end(&w);
 	textw_kv(o->f, "hypervisor", "%s",
 		 rep->hypervisor && *rep->hypervisor ? rep->hypervisor : "unknown");
+	text_views(o);
 	textw_start(&w, o->f, "recorded");
 	if (rep->start_real_ns > 0) {
 		time_t t = rep->start_real_ns / 1000000000;
@@ -186,28 +228,224 @@ static void text_counter(struct textw_line *w, const struct report_counter *c)
 	}
 }
 
-static void text_syscalls(struct out *o, const struct report_phase *p)
+#define LAT_COLS "    %-18s %12s %10s %7s %10s %10s %10s %10s\n"
+
+static void text_lat_row(struct out *o, const char *name, const struct report_lat *l)
 {
 	char n[32], a[32], b[32], c[32], d[32], e[32], g[32], h[32];
+
+	fprintf(o->f, LAT_COLS, textw_clip(n, sizeof(n), name, 18),
+		fmt_count(a, sizeof(a), l->count), fmt_ns(b, sizeof(b), l->sum_ns),
+		fmt_pct(c, sizeof(c), l->share), fmt_dur(d, sizeof(d), l->mean_ns),
+		fmt_dur(e, sizeof(e), l->p50_ns), fmt_dur(g, sizeof(g), l->p99_ns),
+		l->count ? fmt_ns(h, sizeof(h), l->max_ns) : "-");
+}
+
+static void text_syscalls(struct out *o, const struct report_phase *p, const char *what)
+{
+	char title[32];
 	size_t i, top = top_count(o, p);
 
 	if (!top)
 		return;
-	fprintf(o->f, "    %-18s %12s %10s %7s %10s %10s %10s %10s\n",
-		top < p->n_syscalls ? "top syscalls" : "syscalls", "calls", "total", "share",
-		"mean", "p50", "p99", "max");
-	for (i = 0; i < top; i++) {
-		const struct report_lat *l = &p->syscalls[i];
-
-		fprintf(o->f, "    %-18s %12s %10s %7s %10s %10s %10s %10s\n",
-			textw_clip(n, sizeof(n), l->name, 18), fmt_count(a, sizeof(a), l->count),
-			fmt_ns(b, sizeof(b), l->sum_ns), fmt_pct(c, sizeof(c), l->share),
-			fmt_dur(d, sizeof(d), l->mean_ns), fmt_dur(e, sizeof(e), l->p50_ns),
-			fmt_dur(g, sizeof(g), l->p99_ns),
-			l->count ? fmt_ns(h, sizeof(h), l->max_ns) : "-");
-	}
+	snprintf(title, sizeof(title), "%s%s", top < p->n_syscalls ? "top " : "", what);
+	fprintf(o->f, LAT_COLS, title, "calls", "total", "share", "mean", "p50", "p99", "max");
+	for (i = 0; i < top; i++)
+		text_lat_row(o, p->syscalls[i].name, &p->syscalls[i]);
 	if (top < p->n_syscalls)
 		fprintf(o->f, "    (%zu more; --top 0 lists all)\n", p->n_syscalls - top);
+}
+
+static size_t list_top(const struct out *o, const struct report_list *l)
+{
+	return o->top && o->top < l->n ? o->top : l->n;
+}
+
+/* A kind the recording has in some phase: every phase shows it, with 0 where it has none. */
+static int kvm_shown(const struct out *o, enum hvt_kvm_kind k)
+{
+	return o->rep->total.host->kvm[k].n > 0;
+}
+
+static void text_vmm(struct out *o, const struct report_phase *v)
+{
+	char a[64], b[64];
+	struct textw_line w;
+
+	textw_start(&w, o->f, "VMM process");
+	textw_item(&w, "user %s", fmt_ns(a, sizeof(a), v->cpu_user_ns));
+	textw_item(&w, "sys %s (threads that ended: %s)", fmt_ns(a, sizeof(a), v->cpu_sys_ns),
+		   fmt_count(b, sizeof(b), v->cpu_threads));
+	textw_item(&w, "on CPU %s", fmt_ns(a, sizeof(a), v->oncpu_ns));
+	textw_item(&w, "%s processes started", fmt_count(a, sizeof(a), v->procs_started));
+	textw_item(&w, "%s page faults", fmt_count(a, sizeof(a), v->faults));
+	textw_item(&w, "%s voluntary and %s involuntary switches",
+		   fmt_count(a, sizeof(a), v->ctx_voluntary),
+		   fmt_count(b, sizeof(b), v->ctx_involuntary));
+	textw_end(&w);
+	textw_start(&w, o->f, "VMM run-queue");
+	textw_item(&w, "%s waits", fmt_count(a, sizeof(a), v->runq.count));
+	textw_item(&w, "%s total", fmt_ns(a, sizeof(a), v->runq.sum_ns));
+	textw_item(&w, "mean %s", fmt_dur(a, sizeof(a), v->runq.mean_ns));
+	textw_item(&w, "p99 %s", fmt_dur(a, sizeof(a), v->runq.p99_ns));
+	textw_item(&w, "max %s", v->runq.count ? fmt_ns(a, sizeof(a), v->runq.max_ns) : "-");
+	textw_end(&w);
+	textw_kv(o->f, "VMM syscalls", "%s calls, %s total, %zu distinct",
+		 fmt_count(a, sizeof(a), v->syscall_count), fmt_ns(b, sizeof(b), v->syscall_ns),
+		 v->n_syscalls);
+	text_syscalls(o, v, "VMM syscalls");
+}
+
+/* A timed kind: its line, then its top items and the rest as "other". */
+static void text_kvm_timed(struct out *o, enum hvt_kvm_kind k, const struct report_list *l)
+{
+	const struct report_kvm_kind *kk = &report_kvm_kinds[k];
+	char a[32], b[32], name[32];
+	struct report_lat rest;
+	size_t i, top = list_top(o, l);
+
+	textw_kv(o->f, kk->label, "%s %s, %s total, %zu distinct",
+		 fmt_count(a, sizeof(a), l->count), kk->noun, fmt_ns(b, sizeof(b), l->sum_ns),
+		 l->n);
+	if (!l->n)
+		return;
+	fprintf(o->f, LAT_COLS, kk->item, "count", "total", "share", "mean", "p50", "p99", "max");
+	for (i = 0; i < top; i++)
+		text_lat_row(o, l->items[i].name, &l->items[i]);
+	if (top < l->n) {
+		report_list_rest(l, top, &rest);
+		snprintf(name, sizeof(name), "other (%lld)", (long long)rest.key);
+		text_lat_row(o, name, &rest);
+	}
+}
+
+/* A kind of counts: one line, its top items and the rest as "other". */
+static void text_kvm_counts(struct out *o, enum hvt_kvm_kind k, const struct report_list *l)
+{
+	struct report_lat rest;
+	struct textw_line w;
+	size_t i, top = list_top(o, l);
+	char a[32];
+
+	textw_start(&w, o->f, report_kvm_kinds[k].label);
+	textw_item(&w, "%s %s", fmt_count(a, sizeof(a), l->count), report_kvm_kinds[k].noun);
+	for (i = 0; i < top; i++)
+		textw_item(&w, "%s %s", l->items[i].name,
+			   fmt_count(a, sizeof(a), l->items[i].count));
+	if (top < l->n) {
+		report_list_rest(l, top, &rest);
+		textw_item(&w, "other (%lld) %s", (long long)rest.key,
+			   fmt_count(a, sizeof(a), rest.count));
+	}
+	textw_end(&w);
+}
+
+static void text_vcpus(struct out *o, const struct report_host *h)
+{
+	char id[16], a[32], b[32], c[32], d[32], e[32], g[32];
+	size_t i;
+
+	fprintf(o->f, "    %-18s %12s %10s %12s %10s %12s %10s\n", "vCPU", "exits", "exit time",
+		"returns", "in KVM_RUN", "VMM trips", "in VMM");
+	for (i = 0; i < h->n_vcpus; i++) {
+		const struct report_vcpu *v = &h->vcpus[i];
+
+		if (v->vcpu == HVT_VCPU_UNKNOWN)
+			snprintf(id, sizeof(id), "unknown");
+		else
+			snprintf(id, sizeof(id), "%u", v->vcpu);
+		fprintf(o->f, "    %-18s %12s %10s %12s %10s %12s %10s\n", id,
+			fmt_count(a, sizeof(a), v->lat[REPORT_VCPU_EXIT].count),
+			fmt_ns(b, sizeof(b), v->lat[REPORT_VCPU_EXIT].sum_ns),
+			fmt_count(c, sizeof(c), v->lat[REPORT_VCPU_UEXIT].count),
+			fmt_ns(d, sizeof(d), v->lat[REPORT_VCPU_UEXIT].sum_ns),
+			fmt_count(e, sizeof(e), v->lat[REPORT_VCPU_VMM].count),
+			fmt_ns(g, sizeof(g), v->lat[REPORT_VCPU_VMM].sum_ns));
+	}
+}
+
+static void text_kvm(struct out *o, const struct report_host *h)
+{
+	char a[32];
+	int i;
+
+	for (i = 0; i < HVT_KVM_KINDS; i++) {
+		enum hvt_kvm_kind k = report_kvm_order[i];
+
+		if (!kvm_shown(o, k))
+			continue;
+		if (report_kvm_kinds[k].timed)
+			text_kvm_timed(o, k, &h->kvm[k]);
+		else
+			text_kvm_counts(o, k, &h->kvm[k]);
+	}
+	if (o->rep->total.host->n_vcpus) {
+		textw_kv(o->f, "per vCPU", "%zu %s", h->n_vcpus,
+			 h->n_vcpus == 1 ? "vCPU" : "vCPUs");
+		if (h->n_vcpus)
+			text_vcpus(o, h);
+	}
+	if (o->rep->total.host->lost)
+		textw_kv(o->f, "KVM lost", "%s updates%s", fmt_count(a, sizeof(a), h->lost),
+			 h->lost ? " (the kernel's table of host aggregates was full: counts are "
+				   "low)" : "");
+}
+
+/* A domain stat as the text names it: "cpu.time", "vcpu0 time", "vda rd.reqs". */
+static const char *vmstat_label(char *buf, size_t len, const struct report_vmstat *v)
+{
+	const char *dot = strchr(v->stat, '.');
+
+	if (!strcmp(v->device, "total") || !dot)
+		return v->stat;
+	snprintf(buf, len, "%s %s", v->device, dot + 1);
+	return buf;
+}
+
+static const char *vmstat_value(char *buf, size_t len, const struct report_vmstat *v)
+{
+	return v->unit == REPORT_UNIT_NS ? fmt_ns(buf, len, v->value) :
+					   fmt_count(buf, len, v->value);
+}
+
+/* "domain NAME" (clipped to leave a space in the label column), or "domain VM N". */
+static const char *vm_label(char *buf, size_t len, const struct report_vm *vm)
+{
+	static const char prefix[] = "domain ";
+	char n[64];
+
+	if (vm->name)
+		snprintf(buf, len, "%s%s", prefix,
+			 textw_clip(n, sizeof(n), vm->name, TEXTW_KV_WIDTH - 3 - strlen(prefix)));
+	else
+		snprintf(buf, len, "%sVM %u", prefix, vm->vm);
+	return buf;
+}
+
+static void text_domains(struct out *o, const struct report_host *h)
+{
+	char label[64], a[32], c[64];
+	struct textw_line w;
+	size_t i, k;
+
+	for (i = 0; i < o->rep->n_vms; i++) {
+		const struct report_vm *vm = &o->rep->vms[i];
+		int any = 0;
+
+		textw_start(&w, o->f, vm_label(c, sizeof(c), vm));
+		for (k = 0; k < h->n_vmstats; k++) {
+			const struct report_vmstat *v = &h->vmstats[k];
+
+			if (v->vm != vm->vm)
+				continue;
+			textw_item(&w, "%s %s", vmstat_label(label, sizeof(label), v),
+				   vmstat_value(a, sizeof(a), v));
+			any = 1;
+		}
+		if (!any)
+			textw_item(&w, "none");
+		textw_end(&w);
+	}
 }
 
 static void text_phase(struct out *o, const struct report_phase *p)
@@ -286,7 +524,13 @@ static void text_phase(struct out *o, const struct report_phase *p)
 	textw_kv(o->f, "syscalls", "%s calls, %s total, %zu distinct",
 		 fmt_count(a, sizeof(a), p->syscall_count), fmt_ns(b, sizeof(b), p->syscall_ns),
 		 p->n_syscalls);
-	text_syscalls(o, p);
+	text_syscalls(o, p, "syscalls");
+	if (p->host && o->rep->has_kvm)
+		text_kvm(o, p->host);
+	if (p->vmm)
+		text_vmm(o, p->vmm);
+	if (p->host && o->rep->has_domains)
+		text_domains(o, p->host);
 }
 
 static const struct printer text_printer = { text_begin, text_phase, NULL };
@@ -296,6 +540,30 @@ static const struct printer text_printer = { text_begin, text_phase, NULL };
  * The fields are described once (emit_run, emit_phase_body); emit.c prints
  * them in either format, and docs/report-json.md documents the result.
  */
+
+/* The VMs recorded with --vm (only in recordings that have them). */
+static void emit_vms(struct emit *e, const struct report *rep)
+{
+	char id[16];
+	size_t i;
+
+	emit_arr_begin(e, "domains");
+	for (i = 0; i < rep->n_vms; i++) {
+		const struct report_vm *vm = &rep->vms[i];
+
+		snprintf(id, sizeof(id), "%u", vm->vm);
+		emit_item_begin(e, NULL, id);
+		emit_u64(e, "vm", vm->vm);
+		emit_str(e, "name", vm->name);
+		emit_str(e, "hypervisor", vm->hypervisor);
+		emit_str(e, "domain_type", vm->domain_type);
+		emit_i64_or_null(e, "vcpus", vm->vcpus, -1);
+		emit_i64_or_null(e, "mem_bytes", vm->mem_bytes, -1);
+		emit_str(e, "state", vm->state);
+		emit_item_end(e);
+	}
+	emit_arr_end(e);
+}
 
 static void emit_run(struct emit *e, const struct report *rep)
 {
@@ -318,6 +586,8 @@ static void emit_run(struct emit *e, const struct report *rep)
 	emit_i64_or_null(e, "rusage_sys_ns", rep->rusage_sys_ns, -1);
 	emit_u64(e, "lost_events", rep->lost_events);
 	emit_i64(e, "phases_merged", rep->phases_merged);
+	if (rep->n_vms)
+		emit_vms(e, rep);
 	emit_obj_end(e);
 }
 
@@ -334,26 +604,11 @@ static void emit_lat_fields(struct emit *e, const struct report_lat *l)
 		emit_null(e, "max_ns");
 }
 
-static void emit_phase_body(struct emit *e, const struct out *o, const struct report_phase *p)
+/* The figures of the guest view's kinds: a phase's, or the VMM process's (vmm view). */
+static void emit_figures(struct emit *e, const struct report_phase *p)
 {
 	char key[32];
-	size_t i, top = top_count(o, p);
 	int k;
-
-	emit_i64_or_null(e, "id", p->id, -1);
-	emit_str(e, "name", p->name);
-	emit_str(e, "source", p->id >= 0 ? p->source : NULL);
-	emit_i64_or_null(e, "pid", p->pid, 0);
-	emit_i64_or_null(e, "exit_status", p->exit_status, -1);
-	emit_bool(e, "finished", p->finished);
-	emit_i64_or_null(e, "start_mono_ns", p->start_mono, 0);
-	emit_i64_or_null(e, "end_mono_ns", p->end_mono, 0);
-	if (p->wall_kind == REPORT_WALL_UNKNOWN)
-		emit_null(e, "wall_ns");
-	else
-		emit_u64(e, "wall_ns", p->wall_ns);
-	emit_str(e, "wall", fmt_wall_kind(p->wall_kind));
-	emit_dbl(e, "share_of_run", p->share_of_run);
 
 	emit_obj_begin(e, "cpu");
 	emit_u64(e, "user_ns", p->cpu_user_ns);
@@ -397,19 +652,11 @@ static void emit_phase_body(struct emit *e, const struct out *o, const struct re
 
 	emit_u64(e, "lost_events", p->lost);
 
-	emit_arr_begin(e, "perf_counters");
-	for (i = 0; i < p->n_counters; i++) {
-		const struct report_counter *c = &p->counters[i];
+}
 
-		emit_item_begin(e, "event", c->event);
-		emit_bool(e, "supported", c->supported);
-		emit_u64(e, "value", c->value);
-		emit_u64(e, "enabled_ns", c->enabled_ns);
-		emit_u64(e, "running_ns", c->running_ns);
-		emit_dbl(e, "scaled", c->scaled);
-		emit_item_end(e);
-	}
-	emit_arr_end(e);
+static void emit_syscalls(struct emit *e, const struct out *o, const struct report_phase *p)
+{
+	size_t i, top = top_count(o, p);
 
 	emit_obj_begin(e, "syscalls");
 	emit_u64(e, "count", p->syscall_count);
@@ -427,6 +674,154 @@ static void emit_phase_body(struct emit *e, const struct out *o, const struct re
 	}
 	emit_arr_end(e);
 	emit_obj_end(e);
+}
+
+/* A latency's fields, and in a list its share (of the list's time, or count if untimed). */
+static void emit_list_item(struct emit *e, const struct report_lat *l, int timed)
+{
+	if (timed)
+		emit_lat_fields(e, l);
+	else
+		emit_u64(e, "count", l->count);
+	emit_dbl(e, "share", l->share);
+}
+
+/* One host-view kind: its sums, the --top items and the rest as "other". */
+static void emit_kvm_list(struct emit *e, const struct out *o, const char *name,
+			  const struct report_list *l)
+{
+	struct report_lat rest;
+	size_t i, top = list_top(o, l);
+
+	emit_obj_begin(e, name);
+	emit_u64(e, "count", l->count);
+	if (l->timed)
+		emit_u64(e, "total_ns", l->sum_ns);
+	emit_u64(e, "distinct", l->n);
+	emit_arr_begin(e, "top");
+	for (i = 0; i < top; i++) {
+		emit_item_begin(e, "name", l->items[i].name);
+		emit_i64(e, "key", l->items[i].key);
+		emit_list_item(e, &l->items[i], l->timed);
+		emit_item_end(e);
+	}
+	emit_arr_end(e);
+	report_list_rest(l, top, &rest);
+	emit_obj_begin(e, "other");
+	emit_u64(e, "distinct", (uint64_t)rest.key);
+	emit_list_item(e, &rest, l->timed);
+	emit_obj_end(e);
+	emit_obj_end(e);
+}
+
+static void emit_kvm(struct emit *e, const struct out *o, const struct report_host *h)
+{
+	char id[16];
+	size_t i;
+	int k;
+
+	emit_obj_begin(e, "kvm");
+	for (k = 0; k < HVT_KVM_KINDS; k++) {
+		enum hvt_kvm_kind kind = report_kvm_order[k];
+
+		emit_kvm_list(e, o, report_kvm_kinds[kind].json, &h->kvm[kind]);
+	}
+	emit_arr_begin(e, "vcpus");
+	for (i = 0; i < h->n_vcpus; i++) {
+		const struct report_vcpu *v = &h->vcpus[i];
+
+		if (v->vcpu == HVT_VCPU_UNKNOWN)
+			snprintf(id, sizeof(id), "unknown");
+		else
+			snprintf(id, sizeof(id), "%u", v->vcpu);
+		emit_item_begin(e, NULL, id);
+		emit_i64_or_null(e, "vcpu", v->vcpu, HVT_VCPU_UNKNOWN);
+		for (k = 0; k < REPORT_VCPU_KINDS; k++) {
+			emit_obj_begin(e, report_kvm_kinds[report_vcpu_kinds[k]].json);
+			emit_lat_fields(e, &v->lat[k]);
+			emit_obj_end(e);
+		}
+		emit_item_end(e);
+	}
+	emit_arr_end(e);
+	emit_u64(e, "lost", h->lost);
+	emit_obj_end(e);
+}
+
+static const char *const unit_names[] = {
+	[REPORT_UNIT_COUNT] = "count", [REPORT_UNIT_BYTES] = "bytes", [REPORT_UNIT_NS] = "ns",
+};
+
+static void emit_domain_stats(struct emit *e, const struct report *rep,
+			      const struct report_host *h)
+{
+	char item[160];
+	size_t i;
+
+	emit_arr_begin(e, "domain_stats");
+	for (i = 0; i < h->n_vmstats; i++) {
+		const struct report_vmstat *v = &h->vmstats[i];
+		const struct report_vm *vm = report_vm_find(rep, v->vm);
+
+		snprintf(item, sizeof(item), "%u/%s/%s", v->vm, v->device, v->stat);
+		emit_item_begin(e, NULL, item);
+		emit_u64(e, "vm", v->vm);
+		emit_str(e, "domain", vm ? vm->name : NULL);
+		emit_str(e, "stat", v->stat);
+		emit_str(e, "device", v->device);
+		emit_u64(e, "index", v->index);
+		emit_str(e, "unit", unit_names[v->unit]);
+		emit_u64(e, "value", v->value);
+		emit_item_end(e);
+	}
+	emit_arr_end(e);
+}
+
+static void emit_phase_body(struct emit *e, const struct out *o, const struct report_phase *p)
+{
+	size_t i;
+
+	emit_i64_or_null(e, "id", p->id, -1);
+	emit_str(e, "name", p->name);
+	emit_str(e, "source", p->id >= 0 ? p->source : NULL);
+	emit_i64_or_null(e, "pid", p->pid, 0);
+	emit_i64_or_null(e, "exit_status", p->exit_status, -1);
+	emit_bool(e, "finished", p->finished);
+	emit_i64_or_null(e, "start_mono_ns", p->start_mono, 0);
+	emit_i64_or_null(e, "end_mono_ns", p->end_mono, 0);
+	if (p->wall_kind == REPORT_WALL_UNKNOWN)
+		emit_null(e, "wall_ns");
+	else
+		emit_u64(e, "wall_ns", p->wall_ns);
+	emit_str(e, "wall", fmt_wall_kind(p->wall_kind));
+	emit_dbl(e, "share_of_run", p->share_of_run);
+
+	emit_figures(e, p);
+	emit_arr_begin(e, "perf_counters");
+	for (i = 0; i < p->n_counters; i++) {
+		const struct report_counter *c = &p->counters[i];
+
+		emit_item_begin(e, "event", c->event);
+		emit_bool(e, "supported", c->supported);
+		emit_u64(e, "value", c->value);
+		emit_u64(e, "enabled_ns", c->enabled_ns);
+		emit_u64(e, "running_ns", c->running_ns);
+		emit_dbl(e, "scaled", c->scaled);
+		emit_item_end(e);
+	}
+	emit_arr_end(e);
+
+	emit_syscalls(e, o, p);
+	if (p->host && o->rep->has_kvm)
+		emit_kvm(e, o, p->host);
+	if (p->vmm) {
+		emit_obj_begin(e, "vmm");
+		emit_figures(e, p->vmm);
+		emit_syscalls(e, o, p->vmm);
+		emit_obj_end(e);
+	}
+	if (p->host && o->rep->has_domains)
+		emit_domain_stats(e, o->rep, p->host);
 }
 
 static void emit_begin(struct out *o)
@@ -481,7 +876,10 @@ static void usage(FILE *f)
 		"Explains a recording phase by phase: wall time, CPU user/sys, processes\n"
 		"started, syscalls (the top ones by total time with count, mean, p50, p99),\n"
 		"page faults by kind, context switches, run-queue delay, on-CPU time, steal,\n"
-		"perf counters and lost events; then the run's totals.\n"
+		"perf counters and lost events; then the run's totals. Where the recording\n"
+		"has them, also its host view (VM exits, KVM_RUN returns and the VMM's round\n"
+		"trips by reason, halts, port I/O, MMIO, MSRs, KVM page faults, per vCPU;\n"
+		"libvirt's domain stats) and vmm view (the VMM process's own figures).\n"
 		"\n"
 		"Options:\n"
 		"  --json          JSON (stable, documented in docs/report-json.md)\n"
@@ -491,7 +889,8 @@ static void usage(FILE *f)
 		"                  bar per phase showing where its time went, by category\n"
 		"  -o, --output OUT  write to OUT (replaced only once complete), not stdout\n"
 		"  --phase NAME    only the phases named NAME (repeatable); totals stay the run's\n"
-		"  --top N         syscalls listed per phase (default %d; 0 lists all)\n"
+		"  --top N         syscalls, and items of each host-view list, per phase\n"
+		"                  (default %d; 0 lists all; the rest of a list as \"other\")\n"
 		"  -h, --help      this text\n"
 		"\n"
 		"p50 and p99 are estimated from log2 histograms by interpolating inside the\n"
@@ -501,6 +900,7 @@ static void usage(FILE *f)
 		"  hvtrace report native.hvt\n"
 		"  hvtrace report kvm.hvt --phase make --top 20\n"
 		"  hvtrace report kvm.hvt --json | jq '.phases[] | {name, wall_ns}'\n"
+		"  hvtrace report both.hvt --json | jq '.total.kvm.exits.top[] | {name, count}'\n"
 		"  hvtrace report kvm.hvt --csv > kvm.csv\n"
 		"  hvtrace report kvm.hvt --html -o kvm.html\n",
 		DEFAULT_TOP);

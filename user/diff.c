@@ -359,46 +359,27 @@ static int add_guest(struct bag *b, const struct report_phase *p, const struct r
 	return err;
 }
 
-/* The name report gives the phase with id ID ("phase-N" when the table lacks it). */
-static const char *phase_name_of(const struct run_in *r, int id, char *buf, size_t len)
+/* Host-view items of P (report's model): exits by reason, VMM time by userspace exit reason. */
+static int add_host(struct bag *b, const struct report_phase *p)
 {
-	size_t i;
-
-	for (i = 0; i < r->rep->n_phases; i++)
-		if (r->rep->phases[i].id == id)
-			return r->rep->phases[i].name;
-	snprintf(buf, len, "phase-%d", id);
-	return buf;
-}
-
-/* Host-view items: exits by reason, VMM time by userspace exit reason. */
-static int add_host(struct bag *b, const struct run_in *r, const char *phase)
-{
-	const struct recording *rec = r->rec;
-	char buf[32];
-	size_t i;
+	static const struct {
+		enum hvt_kvm_kind from;
+		enum kind to;
+	} map[] = { { HVT_KVM_EXIT, K_HOST_EXIT }, { HVT_KVM_VMM, K_HOST_VMM } };
+	size_t i, m;
 	int err;
 
-	for (i = 0; i < rec->n_stats; i++) {
-		const struct rec_stat *s = &rec->stats[i];
-		enum kind kind;
-		char name[32];
+	if (!p->host)
+		return 0;
+	for (m = 0; m < ARRAY_SIZE(map); m++) {
+		const struct report_list *l = &p->host->kvm[map[m].from];
 
-		if (strcmp(s->view, "host"))
-			continue;
-		if (!strcmp(s->kind, "exit"))
-			kind = K_HOST_EXIT;
-		else if (!strcmp(s->kind, "vmm"))
-			kind = K_HOST_VMM;
-		else
-			continue;
-		if (phase && strcmp(phase, phase_name_of(r, s->phase, buf, sizeof(buf))))
-			continue;
-		if (!s->name || !*s->name)
-			snprintf(name, sizeof(name), "0x%llx", (unsigned long long)s->key);
-		err = bag_add(b, kind, s->name && *s->name ? s->name : name, s->count, s->sum_ns);
-		if (err)
-			return err;
+		for (i = 0; i < l->n; i++) {
+			err = bag_add(b, map[m].to, l->items[i].name, l->items[i].count,
+				      l->items[i].sum_ns);
+			if (err)
+				return err;
+		}
 	}
 	return 0;
 }
@@ -411,13 +392,17 @@ static int collect(struct bag *b, const struct run_in *r, const char *phase)
 
 	if (!phase) {
 		err = add_guest(b, &r->rep->total, r);
-	} else {
-		for (i = 0; i < r->rep->n_phases && !err; i++)
-			if (!strcmp(r->rep->phases[i].name, phase))
-				err = add_guest(b, &r->rep->phases[i], r);
+		if (!err && r->has_host)
+			err = add_host(b, &r->rep->total);
+		return err;
 	}
-	if (!err && r->has_host)
-		err = add_host(b, r, phase);
+	for (i = 0; i < r->rep->n_phases && !err; i++) {
+		if (strcmp(r->rep->phases[i].name, phase))
+			continue;
+		err = add_guest(b, &r->rep->phases[i], r);
+		if (!err && r->has_host)
+			err = add_host(b, &r->rep->phases[i]);
+	}
 	return err;
 }
 
@@ -921,17 +906,10 @@ static char *dup_or_null(const char *s, int *oom)
 	return c;
 }
 
-static int run_has_host(const struct recording *rec, const char *kind)
+/* Whether REP has host-view rows of KIND (exit or vmm: the kinds diff decomposes). */
+static int run_has_host(const struct report *rep, enum hvt_kvm_kind kind)
 {
-	size_t i;
-
-	for (i = 0; i < rec->n_stats; i++)
-		if (!strcmp(rec->stats[i].view, "host") &&
-		    (!kind ? !strcmp(rec->stats[i].kind, "exit") ||
-				     !strcmp(rec->stats[i].kind, "vmm") :
-			     !strcmp(rec->stats[i].kind, kind)))
-			return 1;
-	return 0;
+	return rep->total.host && rep->total.host->kvm[kind].n > 0;
 }
 
 static int side_init(struct diff_side *side, const struct run_in *in, size_t n)
@@ -988,7 +966,7 @@ struct diff *diff_build(const struct recording *const *a, size_t na,
 	struct run_in *in = NULL;
 	struct diff *d = NULL;
 	size_t i, k;
-	int err = -ENOMEM, any_exit = 0, any_vmm = 0;
+	int err = -ENOMEM, any_exit = 0, any_vmm = 0, has_exit, has_vmm;
 
 	if (!na || !nb) {
 		errno = EINVAL;
@@ -1012,9 +990,11 @@ struct diff *diff_build(const struct recording *const *a, size_t na,
 		in[i].u_exec = calib_unit(rec, DIFF_PROBE_EXEC) - in[i].u_fork;
 		if (!(in[i].u_exec > 0))
 			in[i].u_exec = NAN;
-		in[i].has_host = run_has_host(rec, NULL);
-		any_exit |= run_has_host(rec, "exit");
-		any_vmm |= run_has_host(rec, "vmm");
+		has_exit = run_has_host(in[i].rep, HVT_KVM_EXIT);
+		has_vmm = run_has_host(in[i].rep, HVT_KVM_VMM);
+		in[i].has_host = has_exit || has_vmm;
+		any_exit |= has_exit;
+		any_vmm |= has_vmm;
 	}
 	err = side_init(&d->a, in, na);
 	if (!err)

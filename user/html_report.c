@@ -272,6 +272,31 @@ out_free:
 	return err;
 }
 
+/* The views beside the guest's, and the VMs recorded with --vm; nothing without them. */
+static void views(struct html *h, const struct report *rep)
+{
+	char vm[16], n[32], m[32];
+	size_t i;
+
+	if (rep->has_kvm || rep->has_domains || rep->has_vmm)
+		html_kv(h, "views", "guest%s%s%s",
+			rep->has_kvm ? ", host (KVM exits of the VMM's threads)" : "",
+			rep->has_domains ? ", host (libvirt domain stats)" : "",
+			rep->has_vmm ? ", vmm (the VMM process, merged)" : "");
+	for (i = 0; i < rep->n_vms; i++) {
+		const struct report_vm *d = &rep->vms[i];
+
+		snprintf(vm, sizeof(vm), "VM %u", d->vm);
+		snprintf(n, sizeof(n), ", %lld vCPUs", (long long)d->vcpus);
+		snprintf(m, sizeof(m), ", %.1f GiB", d->mem_bytes / 1073741824.0);
+		html_kv(h, "domain", "%s%s%s%s%s%s%s%s%s", d->name ? d->name : vm,
+			d->hypervisor ? ", " : "", d->hypervisor ? d->hypervisor : "",
+			d->domain_type ? ", type " : "", d->domain_type ? d->domain_type : "",
+			d->vcpus >= 0 ? n : "", d->mem_bytes >= 0 ? m : "", d->state ? ", " : "",
+			d->state ? d->state : "");
+	}
+}
+
 static void run_facts(struct html *h, const struct report *rep)
 {
 	char a[64], b[64], when[64] = "";
@@ -288,6 +313,7 @@ static void run_facts(struct html *h, const struct report *rep)
 		rep->mem_bytes >= 0 ? ", " : "", rep->mem_bytes >= 0 ? b : "");
 	html_kv(h, "hypervisor", "%s", rep->hypervisor && *rep->hypervisor ? rep->hypervisor :
 									  "unknown");
+	views(h, rep);
 	if (rep->start_real_ns > 0) {
 		time_t t = rep->start_real_ns / 1000000000;
 		struct tm tm;
@@ -388,31 +414,216 @@ static void counters(struct html *h, const struct report_phase *p)
 	free(s);
 }
 
-static void syscall_table(struct html *h, const struct report_phase *p, size_t top)
+/* A latency table's heads: WHAT (syscall, exit reason, ...) and COUNT over the first two. */
+static void lat_table_begin(struct html *h, const char *what, const char *count)
 {
-	static const char *const heads[] = {
-		"syscall", ">calls", ">total", ">share", ">mean", ">p50", ">p99", ">max",
-	};
+	char c[32];
+	const char *heads[] = { what, c, ">total", ">share", ">mean", ">p50", ">p99", ">max" };
+
+	snprintf(c, sizeof(c), ">%s", count);
+	html_table_begin(h, heads, ARRAY_SIZE(heads));
+}
+
+static void lat_row(struct html *h, const char *name, const struct report_lat *l)
+{
 	char a[32], b[32], c[32], d[32], e[32], g[32], k[32];
+	const char *cells[] = {
+		name, fmt_count(a, sizeof(a), l->count), fmt_ns(b, sizeof(b), l->sum_ns),
+		fmt_pct(c, sizeof(c), l->share), fmt_dur(d, sizeof(d), l->mean_ns),
+		fmt_dur(e, sizeof(e), l->p50_ns), fmt_dur(g, sizeof(g), l->p99_ns),
+		l->count ? fmt_ns(k, sizeof(k), l->max_ns) : "-",
+	};
+
+	html_row(h, NULL, cells);
+}
+
+static void syscall_table(struct html *h, const struct report_phase *p, size_t top,
+			  const char *what)
+{
 	size_t i, n = top && top < p->n_syscalls ? top : p->n_syscalls;
 
 	if (!n)
 		return;
-	html_table_begin(h, heads, ARRAY_SIZE(heads));
-	for (i = 0; i < n; i++) {
-		const struct report_lat *l = &p->syscalls[i];
-		const char *cells[] = {
-			l->name, fmt_count(a, sizeof(a), l->count), fmt_ns(b, sizeof(b), l->sum_ns),
-			fmt_pct(c, sizeof(c), l->share), fmt_dur(d, sizeof(d), l->mean_ns),
-			fmt_dur(e, sizeof(e), l->p50_ns), fmt_dur(g, sizeof(g), l->p99_ns),
-			l->count ? fmt_ns(k, sizeof(k), l->max_ns) : "-",
-		};
-
-		html_row(h, NULL, cells);
-	}
+	lat_table_begin(h, what, "calls");
+	for (i = 0; i < n; i++)
+		lat_row(h, p->syscalls[i].name, &p->syscalls[i]);
 	html_table_end(h);
 	if (n < p->n_syscalls)
 		html_note(h, "%zu more syscalls; --top 0 lists all.", p->n_syscalls - n);
+}
+
+static void vmm_details(struct html *h, const struct report_phase *v, size_t top)
+{
+	char a[32], b[32], c[32], d[32], e[32], g[32];
+
+	html_kv_begin(h);
+	html_kv(h, "VMM process", "user %s, sys %s (threads that ended: %s), on CPU %s, "
+		"%s processes started, %s page faults, %s voluntary and %s involuntary switches",
+		fmt_ns(a, sizeof(a), v->cpu_user_ns), fmt_ns(b, sizeof(b), v->cpu_sys_ns),
+		fmt_count(c, sizeof(c), v->cpu_threads), fmt_ns(d, sizeof(d), v->oncpu_ns),
+		fmt_count(e, sizeof(e), v->procs_started), fmt_count(g, sizeof(g), v->faults),
+		fmt_count(a, sizeof(a), v->ctx_voluntary),
+		fmt_count(b, sizeof(b), v->ctx_involuntary));
+	html_kv(h, "VMM run-queue", "%s waits, %s total, mean %s, p99 %s, max %s",
+		fmt_count(a, sizeof(a), v->runq.count), fmt_ns(b, sizeof(b), v->runq.sum_ns),
+		fmt_dur(c, sizeof(c), v->runq.mean_ns), fmt_dur(d, sizeof(d), v->runq.p99_ns),
+		v->runq.count ? fmt_ns(e, sizeof(e), v->runq.max_ns) : "-");
+	html_kv(h, "VMM syscalls", "%s calls, %s total, %zu distinct",
+		fmt_count(a, sizeof(a), v->syscall_count), fmt_ns(b, sizeof(b), v->syscall_ns),
+		v->n_syscalls);
+	html_kv_end(h);
+	syscall_table(h, v, top, "VMM syscall");
+}
+
+static size_t list_top(const struct report_list *l, size_t top)
+{
+	return top && top < l->n ? top : l->n;
+}
+
+/* A timed kind: its line, then a table of its top items and the rest as "other". */
+static void kvm_timed(struct html *h, enum hvt_kvm_kind k, const struct report_list *l,
+		      size_t top)
+{
+	const struct report_kvm_kind *kk = &report_kvm_kinds[k];
+	char a[32], b[32], name[32];
+	struct report_lat rest;
+	size_t i, n = list_top(l, top);
+
+	html_kv_begin(h);
+	html_kv(h, kk->label, "%s %s, %s total, %zu distinct", fmt_count(a, sizeof(a), l->count),
+		kk->noun, fmt_ns(b, sizeof(b), l->sum_ns), l->n);
+	html_kv_end(h);
+	if (!l->n)
+		return;
+	lat_table_begin(h, kk->item, "count");
+	for (i = 0; i < n; i++)
+		lat_row(h, l->items[i].name, &l->items[i]);
+	if (n < l->n) {
+		report_list_rest(l, n, &rest);
+		snprintf(name, sizeof(name), "other (%lld)", (long long)rest.key);
+		lat_row(h, name, &rest);
+	}
+	html_table_end(h);
+}
+
+/* A kind of counts, as one line: the total, the top items, the rest as "other". */
+static void kvm_counts(struct html *h, enum hvt_kvm_kind k, const struct report_list *l,
+		       size_t top)
+{
+	struct report_lat rest;
+	size_t len = 0, i, n = list_top(l, top);
+	char *s = NULL, a[32];
+	FILE *f;
+
+	f = open_memstream(&s, &len);
+	if (!f)
+		return;
+	fprintf(f, "%s %s", fmt_count(a, sizeof(a), l->count), report_kvm_kinds[k].noun);
+	for (i = 0; i < n; i++)
+		fprintf(f, ", %s %s", l->items[i].name, fmt_count(a, sizeof(a), l->items[i].count));
+	if (n < l->n) {
+		report_list_rest(l, n, &rest);
+		fprintf(f, ", other (%lld) %s", (long long)rest.key,
+			fmt_count(a, sizeof(a), rest.count));
+	}
+	fclose(f);
+	html_kv(h, report_kvm_kinds[k].label, "%s", s);
+	free(s);
+}
+
+static void vcpu_table(struct html *h, const struct report_host *host)
+{
+	static const char *const heads[] = {
+		"vCPU", ">exits", ">exit time", ">KVM_RUN returns", ">in KVM_RUN", ">VMM trips",
+		">in VMM",
+	};
+	char id[16], a[32], b[32], c[32], d[32], e[32], g[32];
+	size_t i;
+
+	html_table_begin(h, heads, ARRAY_SIZE(heads));
+	for (i = 0; i < host->n_vcpus; i++) {
+		const struct report_vcpu *v = &host->vcpus[i];
+		const char *cells[ARRAY_SIZE(heads)];
+
+		if (v->vcpu == HVT_VCPU_UNKNOWN)
+			snprintf(id, sizeof(id), "unknown");
+		else
+			snprintf(id, sizeof(id), "%u", v->vcpu);
+		cells[0] = id;
+		cells[1] = fmt_count(a, sizeof(a), v->lat[REPORT_VCPU_EXIT].count);
+		cells[2] = fmt_ns(b, sizeof(b), v->lat[REPORT_VCPU_EXIT].sum_ns);
+		cells[3] = fmt_count(c, sizeof(c), v->lat[REPORT_VCPU_UEXIT].count);
+		cells[4] = fmt_ns(d, sizeof(d), v->lat[REPORT_VCPU_UEXIT].sum_ns);
+		cells[5] = fmt_count(e, sizeof(e), v->lat[REPORT_VCPU_VMM].count);
+		cells[6] = fmt_ns(g, sizeof(g), v->lat[REPORT_VCPU_VMM].sum_ns);
+		html_row(h, NULL, cells);
+	}
+	html_table_end(h);
+}
+
+/* The host view's KVM kinds the recording has (in any phase), then per vCPU and losses. */
+static void kvm_details(struct html *h, const struct report *rep, const struct report_host *host,
+			size_t top)
+{
+	const struct report_host *all = rep->total.host;
+	int i, counts = 0;
+	char a[32];
+
+	for (i = 0; i < HVT_KVM_KINDS; i++) {
+		enum hvt_kvm_kind k = report_kvm_order[i];
+
+		if (all->kvm[k].n && report_kvm_kinds[k].timed)
+			kvm_timed(h, k, &host->kvm[k], top);
+		else if (all->kvm[k].n)
+			counts = 1;
+	}
+	if (!counts && !all->n_vcpus && !all->lost)
+		return;
+	html_kv_begin(h);
+	for (i = 0; i < HVT_KVM_KINDS; i++) {
+		enum hvt_kvm_kind k = report_kvm_order[i];
+
+		if (all->kvm[k].n && !report_kvm_kinds[k].timed)
+			kvm_counts(h, k, &host->kvm[k], top);
+	}
+	if (all->lost)
+		html_kv(h, "KVM lost", "%s updates%s", fmt_count(a, sizeof(a), host->lost),
+			host->lost ? " (the kernel's table of host aggregates was full: counts are "
+				     "low)" : "");
+	if (all->n_vcpus)
+		html_kv(h, "per vCPU", "%zu %s", host->n_vcpus,
+			host->n_vcpus == 1 ? "vCPU" : "vCPUs");
+	html_kv_end(h);
+	if (host->n_vcpus)
+		vcpu_table(h, host);
+}
+
+static void domain_table(struct html *h, const struct report *rep, const struct report_host *host)
+{
+	static const char *const heads[] = { "domain", "device", "stat", ">value" };
+	char vm[16], a[32];
+	size_t i;
+
+	html_table_begin(h, heads, ARRAY_SIZE(heads));
+	for (i = 0; i < host->n_vmstats; i++) {
+		const struct report_vmstat *v = &host->vmstats[i];
+		const struct report_vm *d = report_vm_find(rep, v->vm);
+		const char *cells[ARRAY_SIZE(heads)];
+
+		snprintf(vm, sizeof(vm), "VM %u", v->vm);
+		cells[0] = d && d->name ? d->name : vm;
+		cells[1] = v->device;
+		cells[2] = v->stat;
+		cells[3] = v->unit == REPORT_UNIT_NS ? fmt_ns(a, sizeof(a), v->value) :
+						       fmt_count(a, sizeof(a), v->value);
+		html_row(h, NULL, cells);
+	}
+	if (!host->n_vmstats) {
+		const char *none[] = { "no domain stats in this phase" };
+
+		html_row(h, "note", none);
+	}
+	html_table_end(h);
 }
 
 static void phase_details(struct html *h, const struct report *rep,
@@ -470,7 +681,13 @@ static void phase_details(struct html *h, const struct report *rep,
 		fmt_count(a, sizeof(a), p->syscall_count), fmt_ns(b, sizeof(b), p->syscall_ns),
 		p->n_syscalls);
 	html_kv_end(h);
-	syscall_table(h, p, top);
+	syscall_table(h, p, top, "syscall");
+	if (p->host && rep->has_kvm)
+		kvm_details(h, rep, p->host, top);
+	if (p->vmm)
+		vmm_details(h, p->vmm, top);
+	if (p->host && rep->has_domains)
+		domain_table(h, rep, p->host);
 }
 
 int html_report(FILE *f, const struct recording *rec, const struct report *rep,

@@ -4,9 +4,12 @@
  * recording into one summary per phase plus the run's totals; printing is the
  * caller's job (cmd_report.c), and diff and table compare these models.
  *
- * Only the guest view is summarised here (see docs/recording-format.md);
- * stats of kinds or views this version does not know are skipped, so newer
- * recorders' extra rows do not break older reports.
+ * Three views are summarised (docs/recording-format.md): the guest view (the
+ * recorded process tree), the host view (KVM's exits of the VMs in scope, and
+ * libvirt's domain stats) and, in merged recordings, the vmm view (the VMM
+ * process's own syscalls, faults and scheduling). Stats of kinds or views
+ * this version does not know are skipped, so newer recorders' extra rows do
+ * not break older reports.
  *
  * Ratios (means, shares, percentiles) are NAN when they are undefined: a mean
  * of zero events, a share of a zero total, a percentile without a histogram.
@@ -40,6 +43,78 @@ struct report_counter {
 	int supported;			/* 0: the machine has no such event (no PMU) */
 	uint64_t value, enabled_ns, running_ns;
 	double scaled;			/* value * enabled / running when multiplexed */
+};
+
+/*
+ * The host view's KVM kinds (enum hvt_kvm_kind): how the printers name them,
+ * and whether their rows carry a time (sum_ns and a histogram) or only counts.
+ */
+struct report_kvm_kind {
+	const char *json;		/* "exits", "userspace_exits", ... */
+	const char *label;		/* "VM exits", "KVM_RUN returns", ... */
+	const char *item;		/* what one row is: "exit reason", "port", ... */
+	const char *noun;		/* what it counts: "exits", "returns", ... */
+	int timed;
+};
+extern const struct report_kvm_kind report_kvm_kinds[HVT_KVM_KINDS];
+/* The order the printers show them in: the timed kinds first. */
+extern const enum hvt_kvm_kind report_kvm_order[HVT_KVM_KINDS];
+
+/* The rows of one host-view kind in a phase: exits by reason, ports, ... */
+struct report_list {
+	struct report_lat *items;	/* most total time first, then most count, then key */
+	size_t n;
+	uint64_t count, sum_ns;		/* over all items */
+	int timed;			/* items carry times: shares of sum_ns, else of count */
+};
+
+/* A vCPU's figures (per-vCPU rows): exits, KVM_RUN returns, VMM round trips. */
+enum {
+	REPORT_VCPU_EXIT,
+	REPORT_VCPU_UEXIT,
+	REPORT_VCPU_VMM,
+	REPORT_VCPU_KINDS,
+};
+
+/* The kind of each REPORT_VCPU_* (per-vCPU rows: that kind's name + "_vcpu"). */
+extern const enum hvt_kvm_kind report_vcpu_kinds[REPORT_VCPU_KINDS];
+
+struct report_vcpu {
+	unsigned int vcpu;		/* HVT_VCPU_UNKNOWN when KVM did not say */
+	struct report_lat lat[REPORT_VCPU_KINDS];
+};
+
+enum report_unit {
+	REPORT_UNIT_COUNT,
+	REPORT_UNIT_BYTES,
+	REPORT_UNIT_NS,
+};
+
+/* One libvirt domain stat (host view, kind vm.*) summed over a phase. */
+struct report_vmstat {
+	unsigned int vm;		/* the recording's VM number (meta vm.N.*) */
+	unsigned int index;		/* 0 for cpu-total, the vCPU, disk or NIC index */
+	char *stat;			/* the kind without "vm.": cpu.time, block.rd.reqs */
+	char *device;			/* the row's name: total, vcpu0, vda, vnet0 */
+	enum report_unit unit;
+	uint64_t value;			/* sum_ns for times, count otherwise */
+};
+
+/* The host view of a phase. */
+struct report_host {
+	struct report_list kvm[HVT_KVM_KINDS];
+	struct report_vcpu *vcpus;	/* by vCPU id, unknown last */
+	size_t n_vcpus;
+	uint64_t lost;			/* updates lost: the kernel's table was full */
+	struct report_vmstat *vmstats;	/* by VM, stat group (cpu, vcpu, block, net), index */
+	size_t n_vmstats;
+};
+
+/* A VM of the recording (recorded with --vm), from meta vm.N.*. */
+struct report_vm {
+	unsigned int vm;
+	char *name, *hypervisor, *domain_type, *state;	/* NULL when absent */
+	int64_t vcpus, mem_bytes;			/* -1 when absent */
 };
 
 enum report_wall {
@@ -79,6 +154,14 @@ struct report_phase {
 
 	struct report_counter *counters;	/* by event name */
 	size_t n_counters;
+
+	/*
+	 * The other views, NULL when the recording has none (then in every
+	 * phase and the totals). vmm holds the VMM process's figures in the
+	 * fields above (cpu..syscalls; no walls, names or counters).
+	 */
+	struct report_host *host;	/* KVM and libvirt rows: see has_kvm, has_domains */
+	struct report_phase *vmm;
 };
 
 struct report {
@@ -94,6 +177,12 @@ struct report {
 	uint64_t lost_events;		/* meta lost_events, or the phases' sum without it */
 	int complete;			/* the recorder ended normally */
 
+	int has_kvm;			/* host-view rows from the KVM probes */
+	int has_domains;		/* host-view rows from libvirt (vm.*) */
+	int has_vmm;			/* vmm-view rows (a merged recording) */
+	struct report_vm *vms;		/* by number; from meta, with or without stats */
+	size_t n_vms;
+
 	struct report_phase *phases;	/* by id */
 	size_t n_phases;
 	struct report_phase total;	/* sums over the phases; wall is the run's */
@@ -105,6 +194,17 @@ struct report {
  */
 struct report *report_build(const struct recording *rec);
 void report_free(struct report *rep);
+
+/*
+ * The items of L past the first SHOWN (the printers' --top) added up into
+ * RET, a latency of its own (count, time, mean, percentiles from the merged
+ * histograms, max, share of L); RET->key is how many items that is, RET->name
+ * NULL. A timed list's share is of its time, a count list's of its count.
+ */
+void report_list_rest(const struct report_list *l, size_t shown, struct report_lat *ret);
+
+/* The VM numbered VM, or NULL. */
+const struct report_vm *report_vm_find(const struct report *rep, unsigned int vm);
 
 /* num / den, or NAN when den is 0. */
 double report_ratio(double num, double den);

@@ -17,7 +17,7 @@ struct fake {
 	struct recording rec;
 	struct rec_meta meta[16];
 	struct rec_phase phases[8];
-	struct rec_stat stats[32];
+	struct rec_stat stats[64];
 	struct rec_counter counters[8];
 	struct rec_proc procs[8];
 };
@@ -55,6 +55,22 @@ static struct rec_stat *add_stat(struct fake *f, int phase, const char *kind, in
 		.id = f->rec.n_stats, .phase = phase, .view = (char *)"guest", .kind = (char *)kind,
 		.key = key, .name = (char *)name, .count = count, .sum_ns = sum_ns,
 	};
+	return s;
+}
+
+/* A row of another view (host, vmm); hist: one bucket holding every event (-1: none). */
+static struct rec_stat *add_row(struct fake *f, int phase, const char *view, const char *kind,
+				int64_t key, const char *name, uint64_t count, uint64_t sum_ns,
+				int bucket, uint64_t max_ns)
+{
+	struct rec_stat *s = add_stat(f, phase, kind, key, name, count, sum_ns);
+
+	s->view = (char *)view;
+	s->max_ns = max_ns;
+	if (bucket >= 0) {
+		s->hist[bucket] = count;
+		s->has_hist = 1;
+	}
 	return s;
 }
 
@@ -486,4 +502,294 @@ TEST(ratio_of_zero_is_nan)
 TEST(free_accepts_null)
 {
 	report_free(NULL);
+}
+
+/* ---- the host and vmm views ------------------------------------------------ */
+
+#define VMX(reason) ((1LL << 32) | (reason))
+#define VCPU(v, key) ((int64_t)(v) << 40 | (key))
+
+TEST(guest_only_recording_has_no_other_views)
+{
+	struct fake f;
+	struct report *r;
+
+	two_phases(&f);
+	add_stat(&f, 0, "syscall", 0, "read", 1, 1);
+	/* Host-view rows of kinds report does not know do not make a host view. */
+	add_row(&f, 0, "host", "syscall", 0, "read", 9, 9, -1, 0);
+	add_row(&f, 0, "vmm", "future-kind", 0, "x", 9, 9, -1, 0);
+	r = report_build(&f.rec);
+	if (!r) {
+		FAIL("report_build failed");
+		return;
+	}
+	EXPECT_TRUE(!r->has_kvm && !r->has_domains && !r->has_vmm);
+	EXPECT_TRUE(r->phases[0].host == NULL && r->phases[0].vmm == NULL);
+	EXPECT_TRUE(r->total.host == NULL && r->total.vmm == NULL);
+	EXPECT_INT(r->n_vms, 0);
+	report_free(r);
+}
+
+/* Exits by reason: most time first, ties by more exits; every phase gets the view. */
+TEST(host_exits_sorted_by_time_with_percentiles)
+{
+	const struct report_list *l;
+	struct fake f;
+	struct report *r;
+
+	two_phases(&f);
+	add_row(&f, 0, "host", "exit", VMX(48), "EPT_VIOLATION", 10000, 20 * MS, 10, 2040);
+	add_row(&f, 0, "host", "exit", VMX(30), "IO_INSTRUCTION", 5000, 50 * MS, 13, 16000);
+	add_row(&f, 0, "host", "exit", VMX(12), "HLT", 100, 500 * MS, 22, 8 * MS);
+	add_row(&f, 1, "host", "exit", VMX(48), "EPT_VIOLATION", 20000, 40 * MS, 10, 2040);
+	add_row(&f, 1, "host", "exit", VMX(30), "IO_INSTRUCTION", 1000, 10 * MS, 13, 16000);
+	add_row(&f, 1, "host", "exit", VMX(99), "", 1, 7, -1, 7);
+	r = report_build(&f.rec);
+	if (!r) {
+		FAIL("report_build failed");
+		return;
+	}
+	EXPECT_TRUE(r->has_kvm && !r->has_domains && !r->has_vmm);
+	l = &r->phases[0].host->kvm[HVT_KVM_EXIT];
+	EXPECT_INT(l->n, 3);
+	EXPECT_INT(l->count, 15100);
+	EXPECT_INT(l->sum_ns, 570 * MS);
+	EXPECT_STR(l->items[0].name, "HLT");
+	EXPECT_STR(l->items[1].name, "IO_INSTRUCTION");
+	EXPECT_STR(l->items[2].name, "EPT_VIOLATION");
+	EXPECT_INT(l->items[0].key, VMX(12));
+	/* [2^22, 2^23): p50 6291456; p99 8346664.96 is above max 8 ms. */
+	EXPECT_NEAR(l->items[0].p50_ns, 6291456, 1e-6);
+	EXPECT_NEAR(l->items[0].p99_ns, 8 * MS, 1e-6);
+	EXPECT_NEAR(l->items[0].mean_ns, 5 * MS, 1e-6);
+	EXPECT_NEAR(l->items[0].share, 500.0 / 570, 1e-12);
+	EXPECT_NEAR(l->items[2].p50_ns, 1536, 1e-9);
+	/* Over the run EPT_VIOLATION and IO_INSTRUCTION tie at 60 ms: more exits first. */
+	l = &r->total.host->kvm[HVT_KVM_EXIT];
+	EXPECT_INT(l->n, 4);
+	EXPECT_INT(l->count, 36101);
+	EXPECT_STR(l->items[1].name, "EPT_VIOLATION");
+	EXPECT_STR(l->items[2].name, "IO_INSTRUCTION");
+	EXPECT_INT(l->items[1].count, 30000);
+	EXPECT_INT(l->items[1].sum_ns, 60 * MS);
+	/* An exit without a name keeps its key, as diff names it. */
+	EXPECT_STR(l->items[3].name, "0x100000063");
+	EXPECT_TRUE(l->timed);
+	/* A phase without host rows has the view, empty. */
+	EXPECT_INT(r->phases[1].host->kvm[HVT_KVM_UEXIT].n, 0);
+	report_free(r);
+}
+
+/* --top: the rest as one latency, histograms merged; a count list's share is of counts. */
+TEST(list_rest_adds_up_what_top_leaves_out)
+{
+	const struct report_list *l;
+	struct report_lat rest;
+	struct fake f;
+	struct report *r;
+
+	two_phases(&f);
+	add_row(&f, 0, "host", "exit", VMX(12), "HLT", 100, 500 * MS, 22, 8 * MS);
+	add_row(&f, 0, "host", "exit", VMX(48), "EPT_VIOLATION", 10000, 20 * MS, 10, 2040);
+	add_row(&f, 0, "host", "exit", VMX(32), "MSR_WRITE", 2000, 4 * MS, 10, 2047);
+	add_row(&f, 0, "host", "exit", VMX(1), "EXTERNAL_INTERRUPT", 300, 900000, 11, 4000);
+	add_row(&f, 0, "host", "pio", 65648, "0x70 out", 2500, 0, -1, 0);
+	add_row(&f, 0, "host", "pio", 113, "0x71 in", 2500, 0, -1, 0);
+	add_row(&f, 0, "host", "pio", 66552, "0x3f8 out", 10, 0, -1, 0);
+	r = report_build(&f.rec);
+	if (!r) {
+		FAIL("report_build failed");
+		return;
+	}
+	l = &r->phases[0].host->kvm[HVT_KVM_EXIT];
+	report_list_rest(l, 1, &rest);
+	EXPECT_INT(rest.key, 3);
+	EXPECT_INT(rest.count, 12300);
+	EXPECT_INT(rest.sum_ns, 24900000);
+	EXPECT_INT(rest.max_ns, 4000);
+	EXPECT_NEAR(rest.mean_ns, 24900000.0 / 12300, 1e-9);
+	/* 12,000 in [1024, 2048), 300 in [2048, 4096): r 6150 and 12177. */
+	EXPECT_NEAR(rest.p50_ns, 1548.8, 1e-9);
+	EXPECT_NEAR(rest.p99_ns, 3256.32, 1e-9);
+	EXPECT_NEAR(rest.share, 24.9 / 524.9, 1e-12);
+	EXPECT_TRUE(rest.name == NULL);
+	report_list_rest(l, l->n, &rest);
+	EXPECT_INT(rest.key, 0);
+	EXPECT_INT(rest.count, 0);
+	EXPECT_TRUE(isnan(rest.mean_ns) && isnan(rest.p50_ns));
+	l = &r->phases[0].host->kvm[HVT_KVM_PIO];
+	EXPECT_TRUE(!l->timed);
+	EXPECT_INT(l->count, 5010);
+	/* Counts tie: the smaller key first. */
+	EXPECT_STR(l->items[0].name, "0x71 in");
+	EXPECT_STR(l->items[1].name, "0x70 out");
+	EXPECT_NEAR(l->items[0].share, 2500.0 / 5010, 1e-12);
+	report_list_rest(l, 2, &rest);
+	EXPECT_INT(rest.count, 10);
+	EXPECT_NEAR(rest.share, 10.0 / 5010, 1e-12);
+	report_free(r);
+}
+
+TEST(host_rows_per_vcpu_sum_by_vcpu)
+{
+	const struct report_host *h;
+	struct fake f;
+	struct report *r;
+
+	two_phases(&f);
+	add_row(&f, 0, "host", "exit_vcpu", VCPU(1, VMX(48)), "EPT_VIOLATION", 4000, 8 * MS, 10,
+		2040);
+	add_row(&f, 0, "host", "exit_vcpu", VCPU(1, VMX(12)), "HLT", 60, 300 * MS, 22, 8 * MS);
+	add_row(&f, 0, "host", "exit_vcpu", VCPU(0, VMX(48)), "EPT_VIOLATION", 6000, 12 * MS, 10,
+		2040);
+	add_row(&f, 0, "host", "exit_vcpu", VCPU(HVT_VCPU_UNKNOWN, VMX(1)), "EXTERNAL_INTERRUPT",
+		300, 900000, 11, 4000);
+	add_row(&f, 0, "host", "uexit_vcpu", VCPU(0, 2), "IO", 5000, 1400 * MS, 18, 520000);
+	add_row(&f, 0, "host", "vmm_vcpu", VCPU(0, 2), "IO", 5000, 30 * MS, 12, 8000);
+	add_row(&f, 1, "host", "exit_vcpu", VCPU(0, VMX(48)), "EPT_VIOLATION", 20000, 40 * MS, 10,
+		2040);
+	add_row(&f, 1, "host", "lost", 0, "kvm_aggs full", 7, 0, -1, 0);
+	r = report_build(&f.rec);
+	if (!r) {
+		FAIL("report_build failed");
+		return;
+	}
+	h = r->phases[0].host;
+	EXPECT_INT(h->n_vcpus, 3);
+	EXPECT_INT(h->vcpus[0].vcpu, 0);
+	EXPECT_INT(h->vcpus[1].vcpu, 1);
+	EXPECT_INT(h->vcpus[2].vcpu, HVT_VCPU_UNKNOWN);
+	EXPECT_INT(h->vcpus[1].lat[REPORT_VCPU_EXIT].count, 4060);
+	EXPECT_INT(h->vcpus[1].lat[REPORT_VCPU_EXIT].sum_ns, 308 * MS);
+	EXPECT_INT(h->vcpus[1].lat[REPORT_VCPU_EXIT].max_ns, 8 * MS);
+	EXPECT_INT(h->vcpus[0].lat[REPORT_VCPU_UEXIT].count, 5000);
+	EXPECT_INT(h->vcpus[0].lat[REPORT_VCPU_VMM].sum_ns, 30 * MS);
+	EXPECT_INT(h->vcpus[2].lat[REPORT_VCPU_EXIT].count, 300);
+	/* The per-vCPU copies are not exits by reason. */
+	EXPECT_INT(h->kvm[HVT_KVM_EXIT].n, 0);
+	EXPECT_INT(h->lost, 0);
+	h = r->total.host;
+	EXPECT_INT(h->vcpus[0].lat[REPORT_VCPU_EXIT].count, 26000);
+	EXPECT_INT(h->vcpus[0].lat[REPORT_VCPU_EXIT].sum_ns, 52 * MS);
+	EXPECT_NEAR(h->vcpus[0].lat[REPORT_VCPU_EXIT].mean_ns, 2000, 1e-9);
+	EXPECT_INT(h->lost, 7);
+	EXPECT_INT(r->phases[1].host->lost, 7);
+	report_free(r);
+}
+
+TEST(libvirt_stats_by_vm_group_and_device)
+{
+	const struct report_host *h;
+	const struct report_vm *vm;
+	struct fake f;
+	struct report *r;
+
+	two_phases(&f);
+	/* A merged recording keeps the host recording's meta as host.*. */
+	add_meta(&f, "host.vm.0.name", "centos64");
+	add_meta(&f, "host.vm.0.vcpus", "2");
+	add_meta(&f, "vm.1.name", "other");
+	add_row(&f, 0, "host", "vm.net.rx.bytes", 0, "vnet0", 4096, 0, -1, 0);
+	add_row(&f, 0, "host", "vm.block.rd.reqs", 0, "vda", 1200, 0, -1, 0);
+	add_row(&f, 0, "host", "vm.vcpu.time", 1, "vcpu1", 0, 700 * MS, -1, 0);
+	add_row(&f, 0, "host", "vm.vcpu.time", 0, "vcpu0", 0, 900 * MS, -1, 0);
+	add_row(&f, 0, "host", "vm.cpu.time", 0, "total", 0, 1900 * MS, -1, 0);
+	add_row(&f, 0, "host", "vm.block.rd.bytes", 0, "vda", 9830400, 0, -1, 0);
+	add_row(&f, 1, "host", "vm.cpu.time", 0, "total", 0, 2900 * MS, -1, 0);
+	add_row(&f, 1, "host", "vm.cpu.time", 2LL << 32, "total", 0, 5 * MS, -1, 0);
+	r = report_build(&f.rec);
+	if (!r) {
+		FAIL("report_build failed");
+		return;
+	}
+	EXPECT_TRUE(r->has_domains && !r->has_kvm);
+	EXPECT_INT(r->n_vms, 3);
+	vm = report_vm_find(r, 0);
+	EXPECT_TRUE(vm && vm->name && !strcmp(vm->name, "centos64") && vm->vcpus == 2);
+	vm = report_vm_find(r, 1);
+	EXPECT_TRUE(vm && vm->name && !strcmp(vm->name, "other") && vm->vcpus == -1);
+	vm = report_vm_find(r, 2);
+	EXPECT_TRUE(vm && vm->name == NULL);
+	h = r->phases[0].host;
+	EXPECT_INT(h->n_vmstats, 6);
+	/* cpu, vcpu, block, net; by index; by name. */
+	EXPECT_STR(h->vmstats[0].stat, "cpu.time");
+	EXPECT_STR(h->vmstats[1].device, "vcpu0");
+	EXPECT_STR(h->vmstats[2].device, "vcpu1");
+	EXPECT_STR(h->vmstats[3].stat, "block.rd.bytes");
+	EXPECT_STR(h->vmstats[4].stat, "block.rd.reqs");
+	EXPECT_STR(h->vmstats[5].stat, "net.rx.bytes");
+	EXPECT_INT(h->vmstats[0].unit, REPORT_UNIT_NS);
+	EXPECT_INT(h->vmstats[0].value, 1900 * MS);
+	EXPECT_INT(h->vmstats[3].unit, REPORT_UNIT_BYTES);
+	EXPECT_INT(h->vmstats[3].value, 9830400);
+	EXPECT_INT(h->vmstats[4].unit, REPORT_UNIT_COUNT);
+	EXPECT_INT(h->vmstats[4].value, 1200);
+	h = r->total.host;
+	EXPECT_INT(h->n_vmstats, 7);
+	EXPECT_INT(h->vmstats[0].value, 4800 * MS);
+	EXPECT_INT(h->vmstats[6].vm, 2);
+	EXPECT_INT(h->vmstats[6].value, 5 * MS);
+	report_free(r);
+}
+
+/* A merged recording's vmm view: the VMM process's figures, summed like the guest's. */
+TEST(vmm_view_has_the_guest_views_figures)
+{
+	struct fake f;
+	struct report *r;
+	const struct report_phase *v;
+
+	two_phases(&f);
+	add_stat(&f, 0, "syscall", 0, "read", 100, 400000);
+	add_row(&f, 0, "vmm", "syscall", 16, "ioctl", 5000, 1450 * MS, 18, 520000);
+	add_row(&f, 0, "vmm", "syscall", 271, "ppoll", 1000, 2000 * MS, 20, 2 * MS);
+	add_row(&f, 0, "vmm", "fault", HVT_FAULT_USER_WRITE, "user-write", 500, 0, -1, 0);
+	add_row(&f, 1, "vmm", "syscall", 16, "ioctl", 1000, 300 * MS, 18, 500000);
+	add_row(&f, 1, "vmm", "sched", HVT_SCHED_ONCPU, "oncpu", 0, 600 * MS, -1, 0);
+	r = report_build(&f.rec);
+	if (!r) {
+		FAIL("report_build failed");
+		return;
+	}
+	EXPECT_TRUE(r->has_vmm && !r->has_kvm);
+	v = r->phases[0].vmm;
+	EXPECT_TRUE(v != NULL);
+	if (!v)
+		goto out;
+	EXPECT_INT(v->syscall_count, 6000);
+	EXPECT_STR(v->syscalls[0].name, "ppoll");
+	EXPECT_INT(v->faults, 500);
+	EXPECT_INT(r->phases[0].syscall_count, 100);	/* the guest's own, apart */
+	EXPECT_INT(r->phases[1].vmm->oncpu_ns, 600 * MS);
+	v = r->total.vmm;
+	EXPECT_INT(v->syscall_count, 7000);
+	EXPECT_INT(v->syscall_ns, 3750 * MS);
+	EXPECT_STR(v->syscalls[1].name, "ioctl");
+	EXPECT_INT(v->syscalls[1].count, 6000);
+	EXPECT_INT(r->total.syscall_count, 100);
+out:
+	report_free(r);
+}
+
+/* Host rows of a phase missing from the phase table get a phase, as guest rows do. */
+TEST(host_rows_of_a_missing_phase_get_a_phase)
+{
+	struct fake f;
+	struct report *r;
+
+	two_phases(&f);
+	add_row(&f, 7, "host", "exit", VMX(12), "HLT", 3, 30, -1, 10);
+	r = report_build(&f.rec);
+	if (!r) {
+		FAIL("report_build failed");
+		return;
+	}
+	EXPECT_INT(r->n_phases, 3);
+	EXPECT_STR(r->phases[2].name, "phase-7");
+	EXPECT_INT(r->phases[2].host->kvm[HVT_KVM_EXIT].count, 3);
+	EXPECT_INT(r->phases[0].host->kvm[HVT_KVM_EXIT].count, 0);
+	EXPECT_INT(r->total.host->kvm[HVT_KVM_EXIT].count, 3);
+	report_free(r);
 }
