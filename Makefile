@@ -4,6 +4,7 @@
 #   make          deps (once), BPF objects, skeletons, hvtrace and hvtrace-static
 #   make check    build, then every test (tests/run.sh)
 #   make demo     the main job: a real build natively and in a guest, explained
+#                 (VIA=libvirt: the guest as a libvirt domain, recorded by its name)
 #   make deps     install what a fresh Debian 12 lacks (apt packages, libperf)
 
 OUT        ?= build

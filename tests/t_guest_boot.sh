@@ -195,8 +195,24 @@ tracefs=ok" "$(cat "$TMP/rootfs.out" 2>/dev/null)"
 	fi
 }
 
+# --which-accel decides as a boot would, says it on stdout, and boots nothing
+# (tools/libvirt-run.sh picks its domain type with it).
+test_which_accel() {
+	local out
+	out=$(HVT_KVM_DEV=$TMP/no-kvm "$QRUN" --guest "$GUEST" --which-accel 2>"$TMP/wa.err")
+	expect_eq qemu_run_which_accel_says_tcg_and_why "0:tcg (no $TMP/no-kvm)" "$?:$out"
+	out=$("$QRUN" --guest "$GUEST" --accel kvm --which-accel 2>>"$TMP/wa.err")
+	expect_eq qemu_run_which_accel_keeps_asked_for "0:kvm (asked for)" "$?:$out"
+	if grep -q 'QEMU pid' "$TMP/wa.err"; then
+		fail qemu_run_which_accel_boots_nothing "$(head -c 300 "$TMP/wa.err")"
+	else
+		ok qemu_run_which_accel_boots_nothing
+	fi
+}
+
 test_usage_errors
 if test_mkguest_builds_guest; then
+	test_which_accel
 	test_guest_runs_command
 	test_timeout_kills_qemu
 	test_guest_failure_is_reported

@@ -5,7 +5,8 @@
 # package), recorded natively and in a QEMU guest (the guest recorded from
 # inside, its QEMU process from the host at the same time, joined over the
 # agent channel), then the talk's table, where the extra time went (hvtrace
-# diff), and the reports, as text and as HTML pages.
+# diff), and the reports, as text and as HTML pages. VIA=libvirt runs the
+# guest as a libvirt domain and records it on the host by its name.
 # See docs/demo.md for what each part of the output means.
 # One block: bash reads all of it before it runs any of it, so that editing
 # the script (or a git pull) while it runs cannot change what runs.
@@ -23,13 +24,15 @@ RUNS=${RUNS:-1}
 DEMO_SMALL=${DEMO_SMALL:-}
 DEMO_OUT=${DEMO_OUT:-demo-out}
 DEMO_TIMEOUT=${DEMO_TIMEOUT:-}
+VIA=${VIA:-qemu}
 GUEST_MEM=2048
 GUEST_CPUS=2
 
 usage() {
 	cat <<EOF
-Usage: sudo make demo [WORKLOAD=hello|samba] [RUNS=N] [DEMO_SMALL=1] [DEMO_OUT=DIR]
-       sudo OUT=build tools/demo.sh [--workload W] [--runs N] [--small] [--out DIR]
+Usage: sudo make demo [WORKLOAD=hello|samba] [RUNS=N] [VIA=qemu|libvirt] [DEMO_SMALL=1]
+                      [DEMO_OUT=DIR]
+       sudo OUT=build tools/demo.sh [--workload W] [--runs N] [--via V] [--small] [--out DIR]
 
 Runs the talk's benchmark (tar xf, ./configure, make) natively under
 'hvtrace record' and in a QEMU guest (2 vCPUs, 2 GiB, a Debian bookworm root
@@ -50,6 +53,13 @@ Settings (environment variables, or the options):
                    (~200 packages). Under TCG it takes hours: use it with KVM.
   RUNS=N           N runs on each side with 'hvtrace bench' (default 1; the
                    host's recording then stays apart, in DIR/host.hvt)
+  VIA=libvirt      the guest as a transient libvirt domain (type 'qemu', or
+                   'kvm' where KVM works) with a unix <channel> named
+                   org.hvtrace.0, recorded on the host by its name with
+                   'hvtrace record --vm NAME', which finds the channel in the
+                   domain's XML; libvirtd is started for the demo (and stopped
+                   after) when no service manager runs it. Default: qemu
+                   (tools/qemu-run.sh, recorded with --pid and --channel)
   DEMO_SMALL=1     a tiny autotools-style package instead (a minute or two;
                    what tests/t_demo.sh runs)
   DEMO_OUT=DIR     where the recordings and reports go (default demo-out)
@@ -58,7 +68,8 @@ Settings (environment variables, or the options):
   OUT=DIR          the build folder with hvtrace and hvtrace-static
   HVT_CACHE=DIR    the cache of kernels, roots and sources (/var/cache/hvtrace)
 
-Needs root, QEMU (qemu-system-x86, qemu-utils), e2fsprogs, debootstrap and
+Needs root, QEMU (qemu-system-x86, qemu-utils), e2fsprogs, debootstrap,
+for VIA=libvirt libvirt (libvirt-daemon-driver-qemu, libvirt-clients), and
 network to Debian's mirror the first time (all installed by 'make deps'; the
 guest root and the sources are then cached), and about 2 GB of disk the first
 time. Nothing keeps running afterwards.
@@ -70,6 +81,7 @@ Examples:
   sudo make demo
   sudo make demo RUNS=3
   sudo make demo WORKLOAD=samba        # with real KVM, or patience
+  sudo make demo VIA=libvirt
   sudo DEMO_SMALL=1 OUT=build tools/demo.sh
 EOF
 }
@@ -96,12 +108,14 @@ while (($#)); do
 	--runs) need "$@"; RUNS=$2; shift 2 ;;
 	--small) DEMO_SMALL=1; shift ;;
 	--out) need "$@"; DEMO_OUT=$2; shift 2 ;;
+	--via) need "$@"; VIA=$2; shift 2 ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage_err "unknown argument '$1'" ;;
 	esac
 done
 case $WORKLOAD in hello | samba) ;; *) usage_err "WORKLOAD is hello or samba, not '$WORKLOAD'" ;; esac
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || usage_err "RUNS wants a number of runs (1 or more), not '$RUNS'"
+case $VIA in qemu | libvirt) ;; *) usage_err "VIA is qemu or libvirt, not '$VIA'" ;; esac
 [[ -z $DEMO_TIMEOUT || $DEMO_TIMEOUT =~ ^[1-9][0-9]*$ ]] ||
 	usage_err "DEMO_TIMEOUT wants whole seconds, not '$DEMO_TIMEOUT'"
 [ -z "$DEMO_SMALL" ] || [ "$DEMO_SMALL" = 0 ] || WORKLOAD=small
@@ -122,6 +136,7 @@ T0=$SECONDS
 elapsed() { printf '%d:%02d' $(((SECONDS - T0) / 60)) $(((SECONDS - T0) % 60)); }
 nstep=0
 STEPS=7
+[ "$VIA" = libvirt ] && STEPS=8
 step() {
 	nstep=$((nstep + 1))
 	printf '\n[%d/%d] %s   (%s)\n' "$nstep" "$STEPS" "$*" "$(elapsed)"
@@ -140,6 +155,17 @@ for t in qemu-img:qemu-utils debugfs:e2fsprogs mkfs.ext4:e2fsprogs debootstrap:d
 	command -v "${t%%:*}" >/dev/null ||
 		die "${t%%:*} not found: install ${t#*:} ('sudo make deps' does)"
 done
+if [ "$VIA" = libvirt ]; then
+	command -v virsh >/dev/null ||
+		die "virsh not found: install libvirt-clients ('sudo make deps' does)"
+	# A daemon a service manager runs needs no binary here; one we start does.
+	if ! timeout 10 virsh -c qemu:///system version >/dev/null 2>&1; then
+		for t in libvirtd virtlogd; do
+			command -v "$t" >/dev/null || [ -x "/usr/sbin/$t" ] ||
+				die "$t not found: install libvirt-daemon-driver-qemu ('sudo make deps' does)"
+		done
+	fi
+fi
 
 # free_mb DIR: MiB free where DIR is (or would be).
 free_mb() {
@@ -173,12 +199,18 @@ DEMO_OUT=$(cd "$DEMO_OUT" && pwd)
 # Only what this demo writes is replaced; a stale file must not look like ours.
 rm -f "$DEMO_OUT"/{native,guest,host,both}{,-[0-9]*}.hvt "$DEMO_OUT"/{native,guest,host,both}.report.txt \
 	"$DEMO_OUT"/{table,diff}.txt "$DEMO_OUT"/{table,diff,report}.html "$DEMO_OUT"/console.log \
-	"$DEMO_OUT"/qemu-run.log "$DEMO_OUT"/host-record.log
+	"$DEMO_OUT"/{qemu,libvirt}-run.log "$DEMO_OUT"/libvirt-domain.log "$DEMO_OUT"/host-record.log
 work=$(mktemp -d /var/tmp/hvtrace-demo.XXXXXX)
 
 # --- Cleanup: no VM, no recorder, no follower outlives the demo -----------------------
 
 runner='' qpid='' hostrec='' tailpid='' followpid=''
+# VIA=libvirt: the domain (its name is this demo's own) and what libvirt-up.sh
+# started for it, noted in the demo's state file (not libvirt-up.sh's default:
+# a daemon someone started by hand is theirs to stop).
+dom=hvtrace-demo-$$
+dom_started=''
+LIBVIRT_STATE=/run/hvtrace/demo-libvirt.started
 # stop_pid PID SIGNAL SECONDS: signal, wait, then KILL.
 stop_pid() {
 	local p=$1 i
@@ -190,19 +222,42 @@ stop_pid() {
 	done
 	kill -KILL "$p" 2>/dev/null || true
 }
+# stop_libvirt [--quiet]: stops the daemons libvirt-up.sh started for the demo
+# (none if one was running), once. Another domain keeps them running: that is
+# said, not fatal.
+libvirt_stopped=''
+stop_libvirt() {
+	[ -z "$libvirt_stopped" ] && [ -f "$LIBVIRT_STATE" ] || return 0
+	libvirt_stopped=1
+	if "$here/libvirt-down.sh" --state "$LIBVIRT_STATE" "$@" 2>"$work/down.err"; then
+		sed 's/^/  /' "$work/down.err"
+		rm -rf "$LIBVIRT_STATE.d"
+	else
+		printf '%s: warning: %s; stop them later with: sudo tools/libvirt-down.sh --state %s\n' \
+			"$prog" "$(sed 's/^libvirt-down: error: //' "$work/down.err")" "$LIBVIRT_STATE" >&2
+	fi
+}
 # shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
 	local rc=$?
 	trap - ERR
 	set +e
-	# qemu-run stops its QEMU on TERM; QEMU itself is the fallback.
-	stop_pid "$runner" TERM 5
+	# qemu-run stops its QEMU on TERM, libvirt-run destroys its domain; QEMU
+	# itself (and the domain) are the fallback.
+	stop_pid "$runner" TERM 30
+	if [ -n "$dom_started" ] && timeout 20 virsh -c qemu:///system domstate "$dom" >/dev/null 2>&1; then
+		timeout 30 virsh -c qemu:///system destroy "$dom" >/dev/null 2>&1
+	fi
 	stop_pid "$qpid" TERM 3
-	# TERM lets the host recorder write a readable recording (a background
-	# job of a script ignores INT).
+	# TERM ends the host recorder, if a Ctrl-C's INT has not: either way it
+	# writes a complete recording.
 	stop_pid "$hostrec" TERM 10
 	stop_pid "$tailpid" TERM 1
 	stop_pid "$followpid" TERM 1
+	if [ -n "$dom_started" ]; then
+		mv -f "/var/log/libvirt/qemu/$dom.log" "$DEMO_OUT/libvirt-domain.log" 2>/dev/null
+	fi
+	stop_libvirt --quiet
 	rm -rf --one-file-system "$work"
 	# Under sudo, the results belong to the user who asked for them.
 	if [ -n "${SUDO_UID:-}" ] && [ -d "$DEMO_OUT" ]; then
@@ -294,7 +349,11 @@ hello) what="GNU hello from Debian's source" ;;
 samba) what="samba from Debian's source (the talk's workload; minimal configuration)" ;;
 esac
 say "hvtrace demo: the talk's benchmark (tar xf, ./configure, make) on $what,"
-say "natively and in a QEMU guest ($GUEST_CPUS vCPUs, $((GUEST_MEM / 1024)) GiB), $RUNS run(s) each; results in $DEMO_OUT"
+if [ "$VIA" = libvirt ]; then
+	say "natively and in a libvirt domain ($GUEST_CPUS vCPUs, $((GUEST_MEM / 1024)) GiB), $RUNS run(s) each; results in $DEMO_OUT"
+else
+	say "natively and in a QEMU guest ($GUEST_CPUS vCPUs, $((GUEST_MEM / 1024)) GiB), $RUNS run(s) each; results in $DEMO_OUT"
+fi
 say "(scratch space, removed at the end: $work)"
 
 # --- 1. Guest kernel ---------------------------------------------------------------------
@@ -353,9 +412,22 @@ fi
 ((rc == 0)) || die "the native run failed (exit status $rc; see above)"
 unset HVTRACE
 
-# --- 4. Guest run -------------------------------------------------------------------------
+# --- 4. (VIA=libvirt) The libvirt daemon --------------------------------------------------
 
-step "guest run: QEMU (tools/qemu-run.sh), hvtrace record inside, QEMU recorded from the host"
+if [ "$VIA" = libvirt ]; then
+	step "libvirt: a daemon on qemu:///system (tools/libvirt-up.sh starts libvirtd when no service manager runs it)"
+	mkdir -p "$(dirname "$LIBVIRT_STATE")"
+	"$here/libvirt-up.sh" --state "$LIBVIRT_STATE" 2>&1 | sed -u 's/^/  /' ||
+		die "tools/libvirt-up.sh failed (see above)"
+fi
+
+# --- 4. (5.) Guest run -------------------------------------------------------------------
+
+if [ "$VIA" = libvirt ]; then
+	step "guest run: libvirt domain $dom (tools/libvirt-run.sh), hvtrace record inside, recorded on the host by name"
+else
+	step "guest run: QEMU (tools/qemu-run.sh), hvtrace record inside, QEMU recorded from the host"
+fi
 bench_args /opt/hvtrace/src
 guest_args=("${BARGS[@]}")
 # One run: the guest's recorder talks to the host's over a virtio-serial port
@@ -364,6 +436,9 @@ guest_args=("${BARGS[@]}")
 # recording per session, so with RUNS > 1 the views stay apart.
 channel=''
 [ "$RUNS" = 1 ] && channel=$work/hvt.sock
+# libvirt puts the domain's socket where it keeps such things (auto), and the
+# host recorder finds it in the domain's XML.
+[ "$VIA" = libvirt ] && [ -n "$channel" ] && channel=auto
 if [ "$RUNS" = 1 ]; then
 	record_cmd="hvtrace record -o /mnt/rec/guest.hvt --label \"\$label\" -- bench.sh ${guest_args[*]}"
 else
@@ -401,13 +476,23 @@ guest_cmd='mount /dev/vdb /mnt || { echo "cannot mount the output disk"; exit 99
 sh /mnt/run.sh; s=$?; cd /; umount /mnt; exit $s'
 console=$DEMO_OUT/console.log
 : >"$console"
-: >"$work/qemu-run.err"
+: >"$work/run.err"
 : >"$work/host-record.log"
-"$here/qemu-run.sh" --guest "$work/guest" --rootfs "$work/root.qcow2" --disk "$work/out.img" \
-	--cpus "$GUEST_CPUS" --mem "$GUEST_MEM" --timeout "$DEMO_TIMEOUT" --log "$console" \
-	--pidfile "$work/qemu.pid" ${channel:+--serial-sock "$channel"} \
-	--cmd "$guest_cmd" \
-	2>"$work/qemu-run.err" &
+if [ "$VIA" = libvirt ]; then
+	# QEMU may run as libvirt's own user (libvirt-daemon-system): it must reach the disks.
+	chmod 711 "$work"
+	dom_started=1
+	"$here/libvirt-run.sh" --name "$dom" --guest "$work/guest" --rootfs "$work/root.qcow2" \
+		--disk "$work/out.img" --cpus "$GUEST_CPUS" --mem "$GUEST_MEM" --timeout "$DEMO_TIMEOUT" \
+		--log "$console" --pidfile "$work/qemu.pid" --channel "${channel:-none}" \
+		--cmd "$guest_cmd" 2>"$work/run.err" &
+else
+	"$here/qemu-run.sh" --guest "$work/guest" --rootfs "$work/root.qcow2" --disk "$work/out.img" \
+		--cpus "$GUEST_CPUS" --mem "$GUEST_MEM" --timeout "$DEMO_TIMEOUT" --log "$console" \
+		--pidfile "$work/qemu.pid" ${channel:+--serial-sock "$channel"} \
+		--cmd "$guest_cmd" \
+		2>"$work/run.err" &
+fi
 runner=$!
 
 # follow: what the guest prints, what qemu-run and the host recorder say, as
@@ -423,11 +508,11 @@ follow() {
 			'') continue ;;
 			esac
 			case $src in
-			*qemu-run.err)
+			*/run.err)
 				case $line in
-				"qemu-run: accelerator: "*)
+				*"-run: accelerator: "*)
 					printf '  %s\n' "$line"
-					explain_accel "${line#qemu-run: accelerator: }"
+					explain_accel "${line#*-run: accelerator: }"
 					;;
 				*) printf '  %s\n' "$line" ;;
 				esac
@@ -478,11 +563,20 @@ explain_accel() {
 mkfifo "$work/follow.fifo"
 follow <"$work/follow.fifo" &
 followpid=$!
-tail -n +1 -F "$work/qemu-run.err" "$console" "$work/host-record.log" \
+tail -n +1 -F "$work/run.err" "$console" "$work/host-record.log" \
 	>"$work/follow.fifo" 2>/dev/null &
 tailpid=$!
 
-# The host recorder follows QEMU from its first seconds (pid file = QEMU is up).
+# The host recorder follows QEMU from its first seconds (pid file = QEMU is
+# up; under libvirt: the domain runs).
+# host_log: the recorder's stderr into its log, through sed for whole lines
+# (tail must not print half of one). Ctrl-C must not end it before the
+# recorder: a recorder that writes to a closed pipe dies before its recording
+# is complete.
+host_log() {
+	trap '' INT
+	exec sed -u '' >>"$work/host-record.log"
+}
 for ((i = 0; i < 600; i++)); do
 	[ -s "$work/qemu.pid" ] && break
 	kill -0 "$runner" 2>/dev/null || break
@@ -491,13 +585,19 @@ done
 # It connects to the channel at once: the guest's recorder waits for it.
 if [ -s "$work/qemu.pid" ]; then
 	qpid=$(cat "$work/qemu.pid")
-	# Through sed, whole lines: tail must not print half of one.
-	if [ -n "$channel" ]; then
+	if [ "$VIA" = libvirt ]; then
+		# By the domain's name alone: the recorder finds QEMU by the domain's
+		# UUID and the channel (if any) in the domain's XML.
+		rec_out=$DEMO_OUT/both.hvt
+		[ -n "$channel" ] || rec_out=$DEMO_OUT/host.hvt
+		"$HVT" record --vm "$dom" --no-calibrate --label host -o "$rec_out" \
+			> >(host_log) 2>&1 &
+	elif [ -n "$channel" ]; then
 		"$HVT" record --pid "$qpid" --channel "$channel" --no-calibrate --label host \
-			-o "$DEMO_OUT/both.hvt" > >(sed -u '' >>"$work/host-record.log") 2>&1 &
+			-o "$DEMO_OUT/both.hvt" > >(host_log) 2>&1 &
 	else
 		"$HVT" record --pid "$qpid" --no-calibrate --label host -o "$DEMO_OUT/host.hvt" \
-			> >(sed -u '' >>"$work/host-record.log") 2>&1 &
+			> >(host_log) 2>&1 &
 	fi
 	hostrec=$!
 fi
@@ -505,9 +605,14 @@ fi
 guest_rc=0
 wait "$runner" || guest_rc=$?
 runner=''
-# qemu-run has waited for its QEMU: the pid is no longer ours to signal.
+# qemu-run has waited for its QEMU (libvirt-run for its domain): the pid is
+# no longer ours to signal.
 qemu_pid=$qpid
 qpid=''
+if [ -n "$dom_started" ]; then
+	mv -f "/var/log/libvirt/qemu/$dom.log" "$DEMO_OUT/libvirt-domain.log" 2>/dev/null || true
+	dom_started=''
+fi
 # The host recorder stops by itself when QEMU exits.
 host_rc=0
 if [ -n "$hostrec" ]; then
@@ -526,14 +631,18 @@ wait "$tailpid" 2>/dev/null || true
 tailpid=''
 wait "$followpid" 2>/dev/null || true
 followpid=''
-cp "$work/qemu-run.err" "$DEMO_OUT/qemu-run.log"
+cp "$work/run.err" "$DEMO_OUT/$VIA-run.log"
 cp "$work/host-record.log" "$DEMO_OUT/host-record.log"
-accel=$(sed -n 's/^qemu-run: accelerator: \([a-z]*\).*/\1/p' "$work/qemu-run.err" | head -n 1)
+accel=$(sed -n 's/^[a-z]*-run: accelerator: \([a-z]*\).*/\1/p' "$work/run.err" | head -n 1)
+# The daemons started for the demo are not needed any more.
+stop_libvirt
 
+what=QEMU
+[ "$VIA" = libvirt ] && what="libvirt, QEMU"
 case $guest_rc in
 0) ;;
 124) die "the guest did not finish within $DEMO_TIMEOUT s (DEMO_TIMEOUT; QEMU was stopped): see $console" ;;
-125) die "QEMU or the guest failed before the benchmark ended (the reason is above; console in $console)" ;;
+125) die "$what or the guest failed before the benchmark ended (the reason is above; console in $console)" ;;
 *) die "the benchmark failed in the guest with exit status $guest_rc (see $console)" ;;
 esac
 [ -n "$qemu_pid" ] || die "QEMU never wrote its pid file: the host side was not recorded"
@@ -575,7 +684,12 @@ if [ -n "$channel" ]; then
 	drift=$(sq "SELECT value FROM meta WHERE key = 'host.clock_drift_ppm'")
 	pings=$(sq "SELECT value FROM meta WHERE key = 'host.clock_pings'")
 	note "both.hvt: the guest's phases and statistics on the host's time line, with the host's"
-	note "view of QEMU in each phase; merged by the host recorder over the virtio-serial channel."
+	if [ "$VIA" = libvirt ]; then
+		note "view of QEMU in each phase; merged by 'hvtrace record --vm $dom' over the virtio-serial"
+		note "channel it found in the domain's XML (<channel type='unix'>, target org.hvtrace.0)."
+	else
+		note "view of QEMU in each phase; merged by the host recorder over the virtio-serial channel."
+	fi
 	if [[ $off =~ ^-?[0-9]+$ && $rtt =~ ^[0-9]+$ ]]; then
 		note "clock offset guest - host $((off / 1000000)) ms, exact to +-$((rtt / 2000)) us (half the best of $pings ping round trips), drift ${drift:-?} ppm"
 	fi
@@ -663,7 +777,11 @@ say "  sqlite3 $g 'SELECT view, kind, name, sum(count) AS n FROM stat GROUP BY 1
 say "Your own benchmark (docs/demo.md):"
 say "  natively:        sudo $b/hvtrace record -o native.hvt --label native -- ./bench.sh"
 say "  in your VM:      sudo hvtrace record -o vm.hvt --label MY-VM -- ./bench.sh   (hvtrace = $b/hvtrace-static)"
-say "  on its KVM host: sudo $b/hvtrace record --pid QEMU_PID -o vm-host.hvt --label host   (or --vm NAME)"
+if [ "$VIA" = libvirt ]; then
+	say "  on its host:     sudo $b/hvtrace record --vm DOMAIN -o vm-host.hvt --label host   (libvirt; finds its org.hvtrace.0 channel)"
+else
+	say "  on its KVM host: sudo $b/hvtrace record --pid QEMU_PID -o vm-host.hvt --label host   (or --vm NAME)"
+fi
 say "  then:            $b/hvtrace table --baseline native native.hvt vm.hvt; $b/hvtrace diff native.hvt vm.hvt"
 exit
 }

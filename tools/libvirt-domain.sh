@@ -9,8 +9,8 @@ set -euo pipefail
 prog=libvirt-domain
 here=$(cd "$(dirname "$0")" && pwd)
 name=hvtguest type=qemu vcpus=2 mem=1024 guest=${HVT_GUEST_DIR:-${OUT:-build}/guest}
-kernel='' initrd='' channel='' console='' cmd='' have_cmd='' append='' devices=''
-ndisk=0
+kernel='' initrd='' channel='' console='' cmd='' have_cmd='' append='' devices='' rootfs=''
+disks=()
 
 usage() {
 	cat <<EOF
@@ -18,7 +18,8 @@ Usage: tools/libvirt-domain.sh --channel SOCK --console FILE [options] > guest.x
 
 Prints a libvirt <domain> for the guest that tools/mkguest.sh made: direct
 kernel boot, ACPI, the agent's virtio-serial port org.hvtrace.0 on a unix
-socket QEMU listens on, and the serial console written to a file.
+socket QEMU listens on (which 'hvtrace record --vm NAME' finds in the
+domain's XML), and the serial console written to a file.
 
 Options:
   --name NAME        domain name (default $name)
@@ -27,17 +28,24 @@ Options:
                      or \$OUT/guest, or build/guest)
   --vcpus N          virtual CPUs (default $vcpus)
   --mem MB           memory (default $mem)
-  --channel SOCK     the agent socket (absolute path; required)
+  --channel SOCK     the agent socket (absolute path), or 'auto' (libvirt
+                     picks the path: /var/lib/libvirt/qemu/channel/target/...),
+                     or 'none' (no channel); required
   --console FILE     the console log file (absolute path; required)
   --cmd STRING       the guest runs 'sh -c STRING' instead of its /guest-cmd
   --append ARGS      more kernel command line
-  --disk IMG         add IMG (raw) as the next virtio disk: vda, vdb, ...
+  --rootfs IMG       IMG (raw or qcow2, e.g. an overlay of tools/mkrootfs.sh's
+                     image) is vda, and the guest command runs chrooted into it
+  --disk IMG         add IMG (raw or qcow2) as the next virtio disk: vda, vdb,
+                     ... (after --rootfs's)
   --nic              add a virtio NIC on user-mode networking
   -h, --help         this text
 
 Examples:
   tools/libvirt-domain.sh --channel /tmp/hvt.sock --console /tmp/console.log \\
       --cmd 'sleep 600' > guest.xml && virsh -c qemu:///system create guest.xml
+  tools/libvirt-domain.sh --name vm1 --channel auto --console /tmp/vm1.log \\
+      --rootfs root.qcow2 > vm1.xml
 EOF
 }
 
@@ -72,21 +80,17 @@ while (($#)); do
 	--guest) need "$@"; guest=$2; shift 2 ;;
 	--vcpus) need "$@"; vcpus=$2; shift 2 ;;
 	--mem) need "$@"; mem=$2; shift 2 ;;
-	--channel) need "$@"; abs "$1" "$2"; channel=$2; shift 2 ;;
+	--channel)
+		need "$@"
+		case $2 in auto | none) ;; *) abs "$1" "$2" ;; esac
+		channel=$2
+		shift 2
+		;;
 	--console) need "$@"; abs "$1" "$2"; console=$2; shift 2 ;;
 	--cmd) need "$@"; cmd=$2; have_cmd=1; shift 2 ;;
 	--append) need "$@"; append+=" $2"; shift 2 ;;
-	--disk)
-		need "$@"
-		[ -f "$2" ] || die "--disk '$2': no such file"
-		devices+="<disk type='file' device='disk'><driver name='qemu' type='raw'/>"
-		devices+="<source file='$(xml "$(realpath "$2")")'/>"
-		((ndisk < 26)) || usage_err "at most 26 disks"
-		letters=abcdefghijklmnopqrstuvwxyz
-		devices+="<target dev='vd${letters:ndisk:1}' bus='virtio'/></disk>"
-		ndisk=$((ndisk + 1))
-		shift 2
-		;;
+	--rootfs) need "$@"; rootfs=$2; shift 2 ;;
+	--disk) need "$@"; disks+=("$2"); shift 2 ;;
 	--nic) devices+="<interface type='user'><model type='virtio'/></interface>"; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage_err "unknown argument '$1'" ;;
@@ -97,6 +101,22 @@ case $type in qemu | kvm) ;; *) usage_err "--type is qemu or kvm, not '$type'" ;
 [[ $mem =~ ^[1-9][0-9]*$ ]] || usage_err "--mem wants a number of MiB, not '$mem'"
 [ -n "$channel" ] || usage_err "--channel SOCK is required"
 [ -n "$console" ] || usage_err "--console FILE is required"
+# The root (if any) is vda, then the other disks in order.
+[ -z "$rootfs" ] || disks=("$rootfs" "${disks[@]}")
+((${#disks[@]} <= 26)) || usage_err "at most 26 disks"
+letters=abcdefghijklmnopqrstuvwxyz
+disk_xml=''
+for ((i = 0; i < ${#disks[@]}; i++)); do
+	d=${disks[i]}
+	[ -f "$d" ] || die "disk image '$d': no such file"
+	fmt=raw
+	[ "$(head -c 4 "$d" | od -An -tx1 | tr -d ' ')" = 514649fb ] && fmt=qcow2
+	disk_xml+="<disk type='file' device='disk'><driver name='qemu' type='$fmt'/>"
+	disk_xml+="<source file='$(xml "$(realpath "$d")")'/>"
+	disk_xml+="<target dev='vd${letters:i:1}' bus='virtio'/></disk>"
+done
+devices=$disk_xml$devices
+[ -z "$rootfs" ] || append+=" hvt.root=/dev/vda"
 kernel=$(realpath "$guest/vmlinuz" 2>/dev/null) && [ -f "$kernel" ] ||
 	die "no kernel '$guest/vmlinuz' (run tools/mkguest.sh)"
 initrd=$(realpath "$guest/initrd.img" 2>/dev/null) && [ -f "$initrd" ] ||
@@ -128,7 +148,11 @@ sub @MEM_MIB@ "$mem"
 sub @KERNEL@ "$(xml "$kernel")"
 sub @INITRD@ "$(xml "$initrd")"
 sub @CMDLINE@ "$(xml "$cmdline")"
-sub @CHANNEL@ "$(xml "$channel")"
+case $channel in
+none) sub @CHANNEL@ "" ;;
+auto) sub @CHANNEL@ "<channel type='unix'><source mode='bind'/><target type='virtio' name='org.hvtrace.0'/></channel>" ;;
+*) sub @CHANNEL@ "<channel type='unix'><source mode='bind' path='$(xml "$channel")'/><target type='virtio' name='org.hvtrace.0'/></channel>" ;;
+esac
 sub @CONSOLE@ "$(xml "$console")"
 sub @DEVICES@ "$devices"
 printf '%s\n' "${out#$'\n'}"

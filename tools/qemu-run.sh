@@ -7,6 +7,9 @@
 set -euo pipefail
 
 prog=qemu-run
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tools/lib-guest.sh
+. "$here/lib-guest.sh"
 QEMU=${QEMU:-qemu-system-x86_64}
 CACHE=${HVT_GUEST_CACHE:-/var/cache/hvtrace/guest}
 # Only for testing the fallback on machines without KVM.
@@ -14,6 +17,7 @@ KVM_DEV=${HVT_KVM_DEV:-/dev/kvm}
 guest=${HVT_GUEST_DIR:-${OUT:-build}/guest}
 kernel='' initrd='' mem=1024 cpus=2 sock='' serial_log='' timeout=300 accel=auto
 pidfile='' log='' output='' cmd='' have_cmd='' append='' verbose='' vsock='' disk='' rootfs=''
+which_accel=''
 extra=()
 # Exit statuses of our own, beside the guest command's (as timeout(1) does).
 E_TIMEOUT=124
@@ -57,6 +61,8 @@ Options:
   --accel auto|kvm|tcg auto (default) uses KVM only when /dev/kvm boots this
                        kernel (one short test boot, remembered in the file
                        kvm-probe of the guest cache), else TCG; says which, why
+  --which-accel        print the accelerator --accel would use and why, as
+                       'tcg (no /dev/kvm)', and exit (boots nothing else)
   --pidfile FILE       write QEMU's pid to FILE once QEMU is up (and its serial
                        socket listens); removed when QEMU has exited
   --log FILE           write the console to FILE instead of stdout
@@ -108,6 +114,7 @@ while (($#)); do
 	--log) need "$@"; log=$2; shift 2 ;;
 	--output) need "$@"; output=$2; shift 2 ;;
 	--verbose) verbose=1; shift ;;
+	--which-accel) which_accel=1; shift ;;
 	-h | --help) usage; exit 0 ;;
 	--) shift; extra=("$@"); break ;;
 	*) usage_err "unknown argument '$1'" ;;
@@ -215,6 +222,10 @@ auto)
 	fi
 	;;
 esac
+if [ -n "$which_accel" ]; then
+	echo "$accel ($why)"
+	exit 0
+fi
 say "accelerator: $accel ($why)"
 
 # --- The QEMU command line ------------------------------------------------------------
@@ -325,50 +336,19 @@ fi
 [ -z "$pidfile" ] || rm -f "$pidfile"
 wall=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 
-tail_console() {
-	if grep -aq . "$conlog"; then
-		echo "last console lines:"
-		grep -a . "$conlog" | tail -n 15 | sed 's/^/  | /'
-	else
-		echo "the console stayed empty (--verbose shows the kernel's messages)"
-	fi
-}
-
 if [ -e "$tmp/timed-out" ]; then
 	say "error: the guest did not finish within $timeout s; QEMU (pid $qpid_done) was killed"
-	tail_console >&2
+	guest_tail_console "$conlog" >&2
 	exit $E_TIMEOUT
 fi
-if fail=$(grep -a -m 1 '^HVTGUEST-FAIL ' "$conlog"); then
-	say "error: the guest failed before its command ran: ${fail#HVTGUEST-FAIL }"
-	exit $E_FAIL
-fi
-last=$(grep -a -n 'HVTGUEST-EXIT [0-9][0-9]*$' "$conlog" | tail -n 1 || true)
-if [ -z "$last" ]; then
-	if [ "$qrc" != 0 ]; then
-		say "error: QEMU failed (exit $qrc): $(head -c 2000 "$tmp/qemu.err")"
-	else
-		if panic=$(grep -a -o -m 1 'Kernel panic - .*' "$conlog"); then
-			say "error: the guest kernel panicked before its command ended: $panic"
-		else
-			say "error: the guest stopped without reporting its command's exit status (did the command power off?)"
-		fi
-		tail_console >&2
-	fi
-	exit $E_FAIL
-fi
-status=${last##* }
+qfail=''
+[ "$qrc" = 0 ] || qfail="QEMU failed (exit $qrc): $(head -c 2000 "$tmp/qemu.err")"
+status=$(guest_status "$conlog" "$qfail") || exit $E_FAIL
 [ "$qrc" = 0 ] || say "warning: QEMU exited with $qrc after the guest command ended: $(head -c 500 "$tmp/qemu.err")"
 
 if [ -n "$output" ]; then
-	# Lines after the first BEGIN marker up to the last EXIT marker; text before
-	# the marker on its line is output that did not end in a newline.
-	awk -v last="${last%%:*}" '
-		begin && NR < last { print }
-		NR == last && begin { sub(/HVTGUEST-EXIT [0-9]+$/, ""); printf "%s", $0 }
-		!begin && /^HVTGUEST-BEGIN / { begin = 1 }' "$conlog" >"$output" ||
-		die "cannot write '$output'"
+	guest_output "$conlog" "$output" || die "cannot write '$output'"
 fi
-up=$(sed -n 's/^HVTGUEST-BEGIN \([0-9.]*\).*/\1/p' "$conlog" | head -n 1)
+up=$(guest_uptime "$conlog")
 say "guest command exited with status $status (${up:+command started at guest uptime $up s, }$wall s in all, $accel)"
 exit "$status"

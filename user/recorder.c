@@ -17,6 +17,7 @@
 
 #include "agent.h"
 #include "calib.h"
+#include "channel.h"
 #include "detect.h"
 #include "guest_view.h"
 #include "host_view.h"
@@ -89,6 +90,7 @@ struct recorder {
 	int ep;				/* the event loop's epoll */
 	struct agent_guest *ag;		/* in a guest: the channel to the host's recorder */
 	struct agent_host *ah;		/* on a host: the guest's channel */
+	char vm_channel[5 + VMM_CHANNEL_PATH_MAX];	/* --vm: "unix:" + its channel's path */
 	char guest_path[4096];		/* where the guest's recording arrives */
 	char self_name[PHASE_NAME_MAX];	/* our own executable's name, as a phase would be */
 	int64_t *guest_start;		/* host phase id -> the guest's start (guest clock) */
@@ -302,21 +304,42 @@ static int open_agent(struct recorder *r, char *err, size_t errlen)
 				 agent_guest_desc(r->ag));
 		return 0;
 	}
-	if (!r->o->channel)
+	const char *channel = r->o->channel ? r->o->channel : r->vm_channel;
+
+	/* --channel none: no guest side, not even the domain's own channel. */
+	if (!*channel || !strcmp(channel, "none"))
 		return 0;
 	/* The agent keeps the pointer: the path lives as long as the recorder. */
 	snprintf(r->guest_path, sizeof(r->guest_path), "%s.guest", r->o->output);
-	struct agent_host_opts ho = { .channel = r->o->channel, .recording_path = r->guest_path,
+	struct agent_host_opts ho = { .channel = channel, .recording_path = r->guest_path,
 				      .ops = &ops, .ctx = r };
 
 	r->ah = agent_host_open(&ho, why, sizeof(why));
 	if (!r->ah) {
-		snprintf(err, errlen, "--channel: %s", why);
+		if (r->o->channel)
+			snprintf(err, errlen, "--channel: %s", why);
+		else
+			snprintf(err, errlen, "the channel of domain '%s': %s", vmm_name(r->vmm),
+				 why);
 		return -errno;
 	}
 	progress(r, "waiting for the guest's recorder on %s", agent_host_desc(r->ah));
 	/* Host phase N + 1 is guest phase N: merge pairs them by this. */
 	return recfile_set_meta_int(r->rf, "guest_phase_offset", 1);
+}
+
+/* --vm without --channel: the domain's own channel org.hvtrace.0, when it has one. */
+static void find_vm_channel(struct recorder *r)
+{
+	char path[VMM_CHANNEL_PATH_MAX], why[512];
+
+	if (vmm_channel(r->vmm, CHANNEL_VIRTIO_NAME, path, sizeof(path), why, sizeof(why))) {
+		progress(r, "note: %s; recording the host side only", why);
+		return;
+	}
+	snprintf(r->vm_channel, sizeof(r->vm_channel), "unix:%s", path);
+	progress(r, "guest channel from the XML of domain '%s': %s, unix socket %s",
+		 vmm_name(r->vmm), CHANNEL_VIRTIO_NAME, path);
 }
 
 /* After the host recording is closed: fold the guest's recording into it. */
@@ -996,6 +1019,8 @@ int recorder_run(const struct record_opts *o, int *ret_exit, char *err, size_t e
 			/* Remote or non-QEMU domains: libvirt's stats are all there is. */
 			progress(&r, "note: %s; recording libvirt's domain stats only", err);
 			r.follow = 0;
+		} else if (!o->channel) {
+			find_vm_channel(&r);
 		}
 		r.vmm_rec = vmm_rec_new(0);
 		if (!r.vmm_rec) {

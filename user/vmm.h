@@ -121,6 +121,26 @@ int vmm_get_meta(struct vmm *v, struct vmm_meta *ret, char *err, size_t errlen);
 int vmm_meta_from_xml(const char *xml, struct vmm_meta *meta, char *err, size_t errlen);
 void vmm_meta_free(struct vmm_meta *meta);	/* frees the strings, keeps meta */
 
+/* ---- the guest agent's channel ------------------------------------------ */
+
+#define VMM_CHANNEL_PATH_MAX 108	/* sizeof(sun_path), the NUL included */
+
+/*
+ * The host end of the domain's virtio-serial channel whose guest-side name is
+ * TARGET (org.hvtrace.0): <channel type='unix'> with <source mode='bind'
+ * path='...'/> (QEMU listens there) and <target type='virtio' name='TARGET'/>.
+ * 0 with the path in ret_path (len bytes, at most VMM_CHANNEL_PATH_MAX used);
+ * -ENOENT when the domain has no channel of that name; -EINVAL when it has one
+ * that cannot be connected to (another type, mode 'connect', a path that is
+ * missing, relative, too long or holds control characters) or the XML is bad.
+ * err then says why, as a clause that follows "domain NAME: ".
+ */
+int vmm_channel_from_xml(const char *xml, const char *target, char *ret_path, size_t len,
+			 char *err, size_t errlen);
+/* The same from the domain's live XML; err names the domain (-ENOTSUP without libvirt). */
+int vmm_channel(struct vmm *v, const char *target, char *ret_path, size_t len, char *err,
+		size_t errlen);
+
 /* ---- domain stats ------------------------------------------------------- */
 
 /* The stats groups of virConnectGetAllDomainStats that hvtrace records. */

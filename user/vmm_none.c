@@ -55,3 +55,10 @@ int vmm_sample(struct vmm *v, struct vmm_sample *s, char *err, size_t errlen)
 	snprintf(err, errlen, "%s", NO_LIBVIRT);
 	return -ENOTSUP;
 }
+
+int vmm_channel(struct vmm *v, const char *target, char *ret_path, size_t len, char *err,
+		size_t errlen)
+{
+	snprintf(err, errlen, "%s", NO_LIBVIRT);
+	return -ENOTSUP;
+}

@@ -638,6 +638,81 @@ void vmm_meta_free(struct vmm_meta *m)
 	m->id = -1;
 }
 
+/* ---- the guest agent's channel ------------------------------------------- */
+
+/*
+ * Only <devices>' own <channel> children count: one in <metadata> or in a
+ * comment is not a device. libvirt's own grammar: the channel's type is the
+ * host side (unix, pty, tcp, spicevmc, ...), <source mode='bind'> means QEMU
+ * listens, and the guest sees the port under <target type='virtio' name=...>.
+ */
+int vmm_channel_from_xml(const char *xml, const char *target, char *ret_path, size_t len,
+			 char *err, size_t errlen)
+{
+	const char *type, *mode, *path, *s;
+	struct xnode *root, *c, *src;
+	char why[256];
+	int ret = -ENOENT;
+
+	root = xml_parse(xml, why, sizeof(why));
+	if (!root) {
+		snprintf(err, errlen, "cannot read the domain XML: %s", why);
+		return -EINVAL;
+	}
+	if (strcmp(root->name, "domain")) {
+		snprintf(err, errlen, "cannot read the domain XML: root element is <%s>, "
+			 "not <domain>", root->name);
+		xnode_free(root);
+		return -EINVAL;
+	}
+	for (c = xchild(xchild(root, "devices"), "channel"); c; c = xnext(c, "channel")) {
+		const struct xnode *t = xchild(c, "target");
+
+		if (!xattr(t, "type") || strcmp(xattr(t, "type"), "virtio") ||
+		    !xattr(t, "name") || strcmp(xattr(t, "name"), target))
+			continue;
+		type = xattr(c, "type");
+		src = xchild(c, "source");
+		mode = xattr(src, "mode");
+		path = xattr(src, "path");
+		ret = -EINVAL;
+		if (!type)
+			snprintf(err, errlen, "its channel %s has no type", target);
+		else if (strcmp(type, "unix"))
+			snprintf(err, errlen, "its channel %s is of type '%.32s', not 'unix' (a "
+				 "socket QEMU listens on)", target, type);
+		else if (!mode || strcmp(mode, "bind"))
+			snprintf(err, errlen, "its channel %s has <source mode='%.32s'>, not "
+				 "'bind': QEMU does not listen on it", target, mode ? mode : "");
+		else if (!path || !*path)
+			snprintf(err, errlen, "its channel %s has no <source path>", target);
+		else if (*path != '/')
+			snprintf(err, errlen, "its channel %s has a relative path '%.64s'", target,
+				 path);
+		else if (strlen(path) >= len || strlen(path) >= VMM_CHANNEL_PATH_MAX)
+			snprintf(err, errlen, "the path of its channel %s is %zu bytes long; a "
+				 "unix socket address holds at most %d", target, strlen(path),
+				 VMM_CHANNEL_PATH_MAX - 1);
+		else
+			ret = 0;
+		for (s = path; !ret && *s; s++) {
+			if ((unsigned char)*s < 0x20 || *s == 0x7f) {
+				snprintf(err, errlen, "the path of its channel %s holds a control "
+					 "character", target);
+				ret = -EINVAL;
+			}
+		}
+		if (!ret)
+			memcpy(ret_path, path, strlen(path) + 1);
+		break;
+	}
+	if (ret == -ENOENT)
+		snprintf(err, errlen, "it has no <channel> with <target type='virtio' name='%s'>",
+			 target);
+	xnode_free(root);
+	return ret;
+}
+
 /* ---- QEMU's query-cpus-fast ------------------------------------------------ */
 
 static int cmp_vcpu(const void *a, const void *b)

@@ -527,6 +527,28 @@ int vmm_get_meta(struct vmm *v, struct vmm_meta *m, char *err, size_t errlen)
 	return 0;
 }
 
+/* ---- the guest agent's channel ------------------------------------------ */
+
+int vmm_channel(struct vmm *v, const char *target, char *ret_path, size_t len, char *err,
+		size_t errlen)
+{
+	char why[512];
+	char *xml;
+	int r;
+
+	/* The live XML: a channel defined without a path has the one libvirt made. */
+	xml = virDomainGetXMLDesc(v->dom, 0);
+	if (!xml) {
+		snprintf(err, errlen, "cannot get the XML of domain '%s': %s", v->name, virt_msg());
+		return virt_errno();
+	}
+	r = vmm_channel_from_xml(xml, target, ret_path, len, why, sizeof(why));
+	free(xml);
+	if (r)
+		snprintf(err, errlen, "domain '%s': %s", v->name, why);
+	return r;
+}
+
 /* ---- stats --------------------------------------------------------------- */
 
 static unsigned int group_of(const char *name)

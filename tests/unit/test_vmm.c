@@ -387,6 +387,178 @@ TEST(xml_nesting_depth_is_bounded)
 	free(xml);
 }
 
+/* ---- the guest agent's channel in the domain XML ------------------------------- */
+
+#define AGENT "org.hvtrace.0"
+
+/* A domain whose <devices> hold CHANNELS, with a decoy in <metadata> and a comment. */
+static char *domain_with(const char *channels)
+{
+	static const char head[] =
+		"<domain type='qemu' id='3'><name>g</name>"
+		"<metadata><app:x xmlns:app='urn:x'><channel type='unix'><source mode='bind' "
+		"path='/decoy.sock'/><target type='virtio' name='org.hvtrace.0'/></channel>"
+		"</app:x></metadata>"
+		"<!-- <devices><channel type='unix'><source mode='bind' path='/c.sock'/>"
+		"<target type='virtio' name='org.hvtrace.0'/></channel></devices> -->"
+		"<devices><emulator>/usr/bin/qemu-system-x86_64</emulator>";
+	static const char tail[] = "</devices></domain>";
+	char *xml = malloc(sizeof(head) + strlen(channels) + sizeof(tail));
+
+	if (xml)
+		sprintf(xml, "%s%s%s", head, channels, tail);
+	return xml;
+}
+
+/* CHANNELS in a domain: expects RET and, for 0, PATH, else an error holding WHY. */
+static void expect_channel(int *failed, const char *channels, int want, const char *path_or_why)
+{
+	char *xml = domain_with(channels), path[VMM_CHANNEL_PATH_MAX] = "", err[256] = "";
+	int r;
+
+	if (!xml) {
+		FAIL("out of memory");
+		return;
+	}
+	r = vmm_channel_from_xml(xml, AGENT, path, sizeof(path), err, sizeof(err));
+	if (r != want)
+		FAIL("'%s': expected %d, got %d (%s)", channels, want, r, err);
+	else if (!r && strcmp(path, path_or_why))
+		FAIL("'%s': expected path \"%s\", got \"%s\"", channels, path_or_why, path);
+	else if (r && !strstr(err, path_or_why))
+		FAIL("'%s': expected an error with \"%s\", got \"%s\"", channels, path_or_why, err);
+	free(xml);
+}
+
+/* As libvirt 9.0 writes a running domain: the guest agent's channel first, then ours. */
+TEST(channel_found_among_others_in_live_xml)
+{
+	expect_channel(failed,
+		       "<channel type='unix'><source mode='bind' path='/var/lib/libvirt/qemu/"
+		       "channel/target/domain-3-g/org.qemu.guest_agent.0'/><target type='virtio' "
+		       "name='org.qemu.guest_agent.0' state='disconnected'/><alias name='channel0'/>"
+		       "<address type='virtio-serial' controller='0' bus='0' port='1'/></channel>"
+		       "<channel type='spicevmc'><target type='virtio' name='com.redhat.spice.0'/>"
+		       "</channel>"
+		       "<channel type='unix'>\n  <source mode='bind' path='/run/vm &amp; co/"
+		       "it&apos;s.sock'/>\n  <target type='virtio' name='org.hvtrace.0' "
+		       "state='connected'/>\n  <alias name='channel2'/></channel>",
+		       0, "/run/vm & co/it's.sock");
+}
+
+TEST(channel_absent_or_only_in_metadata_is_not_found)
+{
+	expect_channel(failed, "", -ENOENT,
+		       "it has no <channel> with <target type='virtio' name='org.hvtrace.0'>");
+	/* Another port, a guestfwd target of the same name, a target without a name. */
+	expect_channel(failed,
+		       "<channel type='unix'><source mode='bind' path='/a.sock'/>"
+		       "<target type='virtio' name='org.hvtrace.1'/></channel>"
+		       "<channel type='unix'><source mode='bind' path='/b.sock'/>"
+		       "<target type='guestfwd' name='org.hvtrace.0'/></channel>"
+		       "<channel type='unix'><source mode='bind' path='/c.sock'/>"
+		       "<target type='virtio'/></channel>",
+		       -ENOENT, "it has no <channel>");
+}
+
+TEST(channel_that_cannot_be_connected_to_says_why)
+{
+	expect_channel(failed, "<channel><source mode='bind' path='/a.sock'/>"
+		       "<target type='virtio' name='org.hvtrace.0'/></channel>",
+		       -EINVAL, "its channel org.hvtrace.0 has no type");
+	expect_channel(failed, "<channel type='pty'><target type='virtio' "
+		       "name='org.hvtrace.0'/></channel>",
+		       -EINVAL, "is of type 'pty', not 'unix'");
+	expect_channel(failed, "<channel type='unix'><source mode='connect' path='/a.sock'/>"
+		       "<target type='virtio' name='org.hvtrace.0'/></channel>",
+		       -EINVAL, "has <source mode='connect'>, not 'bind'");
+	expect_channel(failed, "<channel type='unix'><source path='/a.sock'/>"
+		       "<target type='virtio' name='org.hvtrace.0'/></channel>",
+		       -EINVAL, "has <source mode=''>, not 'bind'");
+	expect_channel(failed, "<channel type='unix'><target type='virtio' "
+		       "name='org.hvtrace.0'/></channel>",
+		       -EINVAL, "has <source mode=''>");
+	expect_channel(failed, "<channel type='unix'><source mode='bind'/>"
+		       "<target type='virtio' name='org.hvtrace.0'/></channel>",
+		       -EINVAL, "its channel org.hvtrace.0 has no <source path>");
+	expect_channel(failed, "<channel type='unix'><source mode='bind' path=''/>"
+		       "<target type='virtio' name='org.hvtrace.0'/></channel>",
+		       -EINVAL, "has no <source path>");
+	expect_channel(failed, "<channel type='unix'><source mode='bind' path='run/a.sock'/>"
+		       "<target type='virtio' name='org.hvtrace.0'/></channel>",
+		       -EINVAL, "has a relative path 'run/a.sock'");
+	expect_channel(failed, "<channel type='unix'><source mode='bind' path='/a&#10;b'/>"
+		       "<target type='virtio' name='org.hvtrace.0'/></channel>",
+		       -EINVAL, "holds a control character");
+}
+
+/* sun_path holds 108 bytes: 107 characters and the NUL fit, 108 do not. */
+TEST(channel_path_length_is_bounded_by_a_socket_address)
+{
+	char path[200], ch[400], small[16], err[256] = "";
+	char *xml;
+
+	path[0] = '/';
+	memset(path + 1, 'p', 106);
+	path[107] = '\0';
+	snprintf(ch, sizeof(ch), "<channel type='unix'><source mode='bind' path='%s'/>"
+		 "<target type='virtio' name='org.hvtrace.0'/></channel>", path);
+	expect_channel(failed, ch, 0, path);
+	strcat(path, "q");
+	snprintf(ch, sizeof(ch), "<channel type='unix'><source mode='bind' path='%s'/>"
+		 "<target type='virtio' name='org.hvtrace.0'/></channel>", path);
+	expect_channel(failed, ch, -EINVAL,
+		       "the path of its channel org.hvtrace.0 is 108 bytes long; a unix socket "
+		       "address holds at most 107");
+	/* A caller's smaller buffer is never overrun either. */
+	xml = domain_with("<channel type='unix'><source mode='bind' path='/0123456789abcdef'/>"
+			  "<target type='virtio' name='org.hvtrace.0'/></channel>");
+	memset(small, 'x', sizeof(small));
+	EXPECT_INT(vmm_channel_from_xml(xml, AGENT, small, sizeof(small), err, sizeof(err)),
+		   -EINVAL);
+	EXPECT_INT(small[0], 'x');
+	free(xml);
+}
+
+TEST(channel_from_malformed_xml_is_refused)
+{
+	static const struct { const char *xml, *why; } bad[] = {
+		{ "<domain><devices><channel type='unix'><source mode='bind' path='/a.sock'>"
+		  "</channel></devices></domain>",
+		  "closing tag </channel> does not match <source>" },
+		{ "<domain><devices><channel type='unix' path='/a.sock></devices></domain>",
+		  "unterminated attribute value in <channel>" },
+		{ "<network><channel type='unix'/></network>", "root element is <network>" },
+		{ "", "no root element" },
+	};
+	char path[VMM_CHANNEL_PATH_MAX] = "", err[256];
+	size_t i;
+	int r;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		r = vmm_channel_from_xml(bad[i].xml, AGENT, path, sizeof(path), err, sizeof(err));
+		if (r != -EINVAL || !strstr(err, "cannot read the domain XML: ") ||
+		    !strstr(err, bad[i].why))
+			FAIL("'%s': expected -EINVAL with \"%s\", got %d \"%s\"", bad[i].xml,
+			     bad[i].why, r, err);
+	}
+	EXPECT_STR(path, "");
+}
+
+TEST(test_domain_has_no_agent_channel)
+{
+	struct vmm *v = open_test(failed, "test");
+	char path[VMM_CHANNEL_PATH_MAX], err[512] = "";
+
+	if (!v)
+		return;
+	EXPECT_INT(vmm_channel(v, AGENT, path, sizeof(path), err, sizeof(err)), -ENOENT);
+	EXPECT_STR(err, "domain 'test': it has no <channel> with <target type='virtio' "
+		   "name='org.hvtrace.0'>");
+	vmm_close(v);
+}
+
 /* ---- QEMU's query-cpus-fast ------------------------------------------------- */
 
 TEST(qmp_vcpus_ignore_the_topology_thread_id)
