@@ -174,7 +174,7 @@ LOST=()
 STARTUP=()
 # run_mode MODE CMD...: runs CMD under MODE; NS is the workload's own elapsed_ns.
 # (Not in a subshell: it keeps STARTUP, LOST and CONTENDED.)
-NS=
+NS= CPUNS=
 run_mode() {
 	local mode=$1 err=$WORK/err t0
 	shift
@@ -195,6 +195,7 @@ run_mode() {
 	strace) strace -f -c -o "$WORK/strace.txt" -- "$@" 2>"$err" >/dev/null ;;
 	esac
 	NS=$(awk '/^elapsed_ns/ { print $2 }' "$err" | tail -n1)
+	CPUNS=$(awk '/^cpu_ns/ { print $2 }' "$err" | tail -n1)
 	if [ -z "$NS" ]; then
 		echo "overhead.sh: $mode run of '$*' failed:" >&2
 		tail -n 5 "$err" >&2
@@ -238,6 +239,20 @@ BEGIN {
 		e ? e " " unit : "-", m / 1e6, tlo / 1e6, thi / 1e6, per, added, ratio, xf
 }'
 
+# The added CPU ns per event (median and range of the per-round differences)
+# and its ratio to the floor's; prints the median, a tab, then two cells.
+CPU_AWK='
+BEGIN {
+	n = split(v, x, " "); split(b, y, " ")
+	if (!e || mode == "untraced" || x[1] == 0 || y[1] == 0) { print "\t- | -"; exit }
+	for (i = 1; i <= n; i++) d[i] = x[i] / e - y[i] / be
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && d[j - 1] > d[j]; j--) { t = d[j]; d[j] = d[j - 1]; d[j - 1] = t }
+	m = n % 2 ? d[(n + 1) / 2] : (d[n / 2] + d[n / 2 + 1]) / 2
+	xf = mode == "floor" ? "1.00" : (fc != "" && fc > 0 ? sprintf("%.2f", m / fc) : "-")
+	printf "%s\t%+.0f (%+.0f to %+.0f) | %s\n", m, m, d[1], d[n], xf
+}'
+
 ROWS=()
 # workload NAME UNIT EVENTS CMD...: CMD must print "elapsed_ns N" on stderr.
 # EVENTS 0: a build (ratio only). The strace mode runs `strace_cmd` when set.
@@ -249,7 +264,7 @@ workload() {
 		[ -n "${NOTE[$m]:-}" ] && continue
 		active+=("$m")
 	done
-	declare -A vals ev
+	declare -A vals ev cpuv
 	echo "== $name: ${#active[@]} modes, $PAIRS rounds (load $(loadavg))" >&2
 	for ((r = 0; r < PAIRS; r++)); do
 		for ((k = 0; k < ${#active[@]}; k++)); do
@@ -262,21 +277,27 @@ workload() {
 				run_mode "$m" "$@" || return 0
 			fi
 			vals[$m]="${vals[$m]:-} $NS"
+			cpuv[$m]="${cpuv[$m]:-} ${CPUNS:-0}"
 			printf '   round %d %-9s %8d us\n' $((r + 1)) "$m" $((NS / 1000)) >&2
 		done
 	done
 	# Per mode: median ms, range, ns/event, added ns/event per round, ratios.
-	local floor_added= row
+	local floor_added= floor_cpu= row cpu
 	for m in "${active[@]}"; do
 		row=$(awk -v name="$name" -v mode="$m" -v unit="$unit" -v e="${ev[$m]}" \
 			-v be="$events" -v v="${vals[$m]}" -v b="${vals[untraced]}" \
 			-v fa="$floor_added" "$SUMMARY_AWK")
 		[ "$m" = floor ] && floor_added=${row%%$'\t'*}
-		ROWS+=("${row#*$'\t'}")
+		# The same from the workload's CPU time (loops only): steadier on a busy machine.
+		cpu=$(awk -v mode="$m" -v e="${ev[$m]}" -v be="$events" -v v="${cpuv[$m]}" \
+			-v b="${cpuv[untraced]}" -v fc="$floor_cpu" "$CPU_AWK")
+		[ "$m" = floor ] && floor_cpu=${cpu%%$'\t'*}
+		row=${row#*$'\t'}
+		ROWS+=("${row% |} | ${cpu#*$'\t'} |")
 	done
 	# Modes that could not run still get a row saying why.
 	for m in ${MODES//,/ }; do
-		[ -n "${NOTE[$m]:-}" ] && ROWS+=("| $name | $m | - | ${NOTE[$m]} | - | - | - | - |")
+		[ -n "${NOTE[$m]:-}" ] && ROWS+=("| $name | $m | - | ${NOTE[$m]} | - | - | - | - | - | - |")
 	done
 	return 0
 }
@@ -343,7 +364,7 @@ if want samba; then
 			--without-pam --disable-python --without-systemd
 		workload "samba minimal build" - 0 "$WORK/samba.sh"
 	else
-		ROWS+=("| samba minimal build | - | - | no samba source (apt-get source samba failed) | - | - | - | - |")
+		ROWS+=("| samba minimal build | - | - | no samba source (apt-get source samba failed) | - | - | - | - | - | - |")
 	fi
 fi
 
@@ -401,8 +422,8 @@ HV=$("$HVTRACE" detect 2>/dev/null | head -n1 || true)
 TABLE=$(
 	echo "Measured $(date -u +%Y-%m-%d) on ${HV:+$HV, }$MACHINE; load average $LOAD0 before, $LOAD1 after ($(( ($(date +%s) - T0) / 60 )) min); $PAIRS rounds per workload$([ "$CONTENDED" = 0 ] || echo ", $CONTENDED runs with another tracer attached")."
 	echo
-	echo "| workload | mode | events | median ms (min-max) | ns/event | added ns/event: median (min to max) | x untraced | x floor |"
-	echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+	echo "| workload | mode | events | median ms (min-max) | ns/event | added ns/event: median (min to max) | x untraced | x floor | added CPU ns/event | x floor (CPU) |"
+	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 	printf '%s\n' "${ROWS[@]}"
 	if ((${#COLLECTOR[@]})); then
 		echo
