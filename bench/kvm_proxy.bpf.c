@@ -6,76 +6,19 @@
  * of a getppid loop and compares it with bpf/floor.bpf.c's empty programs on
  * the same tracepoints. Each program does what bpf/host_kvm.bpf.c's do: the
  * thread's scope and pairing state (task storage), one clock read, the
- * pairing (bpf/kvm_pair.h) and the aggregate update in a per-CPU hash.
- * cur_thread() and commit() are copies of host_kvm.bpf.c's; keep them alike.
+ * pairing (bpf/kvm_pair.h) and the aggregate update in a per-CPU hash, all
+ * from bpf/kvm_host.bpf.h as host_kvm.bpf.c uses them.
  * Not loaded by hvtrace.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "hvtrace.h"
-#include "scope.bpf.h"
-#include "kvm_pair.h"
+#include "kvm_host.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define VMX_IO_INSTRUCTION 30
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, HVT_KVM_MAX_AGGS);
-	__type(key, struct hvt_kvm_key);
-	__type(value, struct hvt_agg);
-} kvm_aggs SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, HVT_MAX_PHASES);
-	__type(key, __u32);
-	__type(value, __u64);
-} kvm_lost SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct hvt_kvm_thread);
-} kvm_threads SEC(".maps");
-
-static __always_inline struct hvt_kvm_thread *cur_thread(void)
-{
-	struct task_struct *t = bpf_get_current_task_btf();
-
-	if (!task_state(t))
-		return 0;
-	return bpf_task_storage_get(&kvm_threads, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-}
-
-static __always_inline void commit(const struct hvt_kvm_rec *r)
-{
-	struct hvt_kvm_key k = {
-		.phase = phase_slot(),
-		.kind = r->kind,
-		.vcpu = r->vcpu,
-		.key = r->key,
-	};
-	struct hvt_agg zero = {}, *a;
-	__u64 *lost;
-
-	a = bpf_map_lookup_elem(&kvm_aggs, &k);
-	if (!a) {
-		bpf_map_update_elem(&kvm_aggs, &k, &zero, BPF_NOEXIST);
-		a = bpf_map_lookup_elem(&kvm_aggs, &k);
-	}
-	if (a) {
-		hvt_kvm_apply(a, r);
-		return;
-	}
-	lost = bpf_map_lookup_elem(&kvm_lost, &k.phase);
-	if (lost)
-		(*lost)++;
-}
 
 /* As kvm_exit: an I/O exit of vCPU 0. */
 SEC("tp_btf/sys_enter")
