@@ -36,6 +36,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "cpu_array.h"
+
 #define MAX_CONFIGS 12
 #define MAX_OBJS 4
 #define MAX_LINKS 32
@@ -119,6 +121,7 @@ static int config_add_obj(struct config *c, char *spec)
 	char *progs = strchr(spec, ':');
 	struct bpf_program *prog;
 	struct bpf_object *obj;
+	struct bpf_map *m;
 	int err;
 
 	if (c->nobj == MAX_OBJS)
@@ -149,6 +152,17 @@ static int config_add_obj(struct config *c, char *spec)
 			for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
 				want |= !strcmp(tok, bpf_program__name(prog));
 			bpf_program__set_autoload(prog, want);
+		}
+	}
+	/* hvtrace's per-CPU arrays hold one CPU's entries until sized, as guest_view does. */
+	bpf_object__for_each_map(m, obj) {
+		struct cpu_array ca;
+
+		if (cpu_array_is_per_cpu(m) && cpu_array_size(m, &ca, cpu_array_ids())) {
+			fprintf(stderr, "progcost: cannot size %s: %s\n", bpf_map__name(m),
+				strerror(errno));
+			bpf_object__close(obj);
+			return -errno;
 		}
 	}
 	err = bpf_object__load(obj);

@@ -26,8 +26,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
  * lookup goes through its table of per-CPU pointers, one more cold cache line
  * on every event, 37 of sys_exit's 135 ns on a PVM guest (docs/performance.md).
  * A CPU only writes its own entries (programs run with migration disabled),
- * as with per-CPU maps. User space multiplies max_entries by the number of
- * possible CPUs before loading, and reads the arrays through mmap.
+ * as with per-CPU maps. User space multiplies max_entries by the CPU ids
+ * before loading and reads a CPU's run with one batch lookup (user/cpu_array.h;
+ * BPF_F_MMAPABLE marks these maps for it and for bench/progcost).
  */
 #define SYS_PER_CPU (HVT_MAX_PHASES * HVT_NR_SYSCALLS)
 

@@ -78,10 +78,10 @@ $(OUT)/bench/floor: bench/floor.c $(OUT)/floor.skel.h
 	@$(CC) $(CFLAGS) $(WARN) -I$(OUT) -o $@ $< -lbpf -lelf -lz
 
 # In-process A/B of BPF objects on the syscall and fault paths (bench/progcost.c).
-$(OUT)/bench/progcost: bench/progcost.c
+$(OUT)/bench/progcost: bench/progcost.c user/cpu_array.c user/cpu_array.h
 	@mkdir -p $(@D)
 	@printf '  %-8s %s\n' CC $@
-	@$(CC) $(CFLAGS) $(WARN) -o $@ $< -lbpf -lelf -lz
+	@$(CC) $(CFLAGS) $(WARN) -Iuser -o $@ bench/progcost.c user/cpu_array.c -lbpf -lelf -lz
 
 # The host view's pairing logic: in user space, and in the kernel on stand-in tracepoints.
 $(OUT)/bench/kvm_replay: bench/kvm_replay.c bpf/kvm_pair.h bpf/agg.h bpf/hvtrace.h

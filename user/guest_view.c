@@ -7,12 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "agg.h"
+#include "cpu_array.h"
+#include "util.h"
 #include "guest_view.h"
 #include "guest.skel.h"
 
@@ -21,21 +22,13 @@ _Static_assert(sizeof(struct hvt_counts) == 152, "hvt_counts layout changed");
 _Static_assert(sizeof(struct hvt_event) == 208, "hvt_event layout changed");
 _Static_assert(sizeof(struct hvt_shared) == 16, "hvt_shared layout changed");
 _Static_assert(sizeof(struct hvt_task) == 32, "hvt_task layout changed");
+/* Batch lookups copy values back to back: no padding between entries. */
+_Static_assert(sizeof(struct hvt_agg) % 8 == 0 && sizeof(struct hvt_counts) % 8 == 0,
+	       "per-CPU array values must be multiples of 8 bytes");
 
 #ifndef PIDFD_THREAD
 #define PIDFD_THREAD O_EXCL
 #endif
-
-/*
- * A per-CPU array of bpf/guest.bpf.c (CPU-major: entry cpu * per_cpu + i),
- * mapped read-only: a tick reads it without a syscall (a lookup is one, and
- * the probes would trace it).
- */
-struct cpu_array {
-	const unsigned char *mem;
-	size_t len, value_size;
-	__u32 per_cpu;
-};
 
 struct guest_view {
 	struct guest *skel;
@@ -43,7 +36,8 @@ struct guest_view {
 	guest_view_event_fn fn;
 	void *ctx;
 	int ncpus;
-	struct cpu_array sys, runq, counts;	/* the per-CPU aggregates, mapped */
+	struct cpu_array sys, runq, counts;	/* the per-CPU aggregates */
+	void *buf;		/* one CPU's values of a phase: HVT_NR_SYSCALLS aggregates */
 	int stats_fd;		/* BPF_ENABLE_STATS: stats run while it is open */
 };
 
@@ -69,38 +63,6 @@ static int on_sample(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* Sizes a per-CPU array for NCPUS before the object is loaded. */
-static int cpu_array_size(struct bpf_map *m, struct cpu_array *ca, int ncpus)
-{
-	ca->per_cpu = bpf_map__max_entries(m);
-	ca->value_size = bpf_map__value_size(m);
-	ca->len = (size_t)ca->per_cpu * ca->value_size * ncpus;
-	return bpf_map__set_max_entries(m, ca->per_cpu * ncpus);
-}
-
-static int cpu_array_map(struct bpf_map *m, struct cpu_array *ca)
-{
-	void *p = mmap(NULL, ca->len, PROT_READ, MAP_SHARED, bpf_map__fd(m), 0);
-
-	if (p == MAP_FAILED)
-		return -errno;
-	ca->mem = p;
-	return 0;
-}
-
-static void cpu_array_unmap(struct cpu_array *ca)
-{
-	if (ca->mem)
-		munmap((void *)ca->mem, ca->len);
-	ca->mem = NULL;
-}
-
-/* CPU's entry I; the kernel goes on writing it while we read. */
-static const void *cpu_array_at(const struct cpu_array *ca, int cpu, __u32 i)
-{
-	return ca->mem + ((size_t)cpu * ca->per_cpu + i) * ca->value_size;
-}
-
 struct guest_view *guest_view_open(const struct guest_view_opts *opts, guest_view_event_fn fn,
 				   void *ctx, char *err, size_t errlen)
 {
@@ -117,14 +79,15 @@ struct guest_view *guest_view_open(const struct guest_view_opts *opts, guest_vie
 	gv->fn = fn;
 	gv->ctx = ctx;
 	gv->stats_fd = -1;
-	gv->ncpus = libbpf_num_possible_cpus();
+	gv->ncpus = cpu_array_ids();
 	if (gv->ncpus <= 0) {
 		snprintf(err, errlen, "cannot count CPUs");
 		errno = EINVAL;
 		goto out_free;
 	}
+	gv->buf = calloc(HVT_NR_SYSCALLS, sizeof(struct hvt_agg));
 	gv->skel = guest__open();
-	if (!gv->skel || cpu_array_size(gv->skel->maps.sys_aggs, &gv->sys, gv->ncpus) ||
+	if (!gv->buf || !gv->skel || cpu_array_size(gv->skel->maps.sys_aggs, &gv->sys, gv->ncpus) ||
 	    cpu_array_size(gv->skel->maps.runq_aggs, &gv->runq, gv->ncpus) ||
 	    cpu_array_size(gv->skel->maps.counts, &gv->counts, gv->ncpus)) {
 		e = errno;
@@ -138,13 +101,6 @@ struct guest_view *guest_view_open(const struct guest_view_opts *opts, guest_vie
 		snprintf(err, errlen, "cannot load the BPF programs: %s%s", strerror(-e),
 			 -e == EPERM ? " (needs root, or CAP_BPF and CAP_PERFMON)" : "");
 		errno = -e;
-		goto out_free;
-	}
-	if (cpu_array_map(gv->skel->maps.sys_aggs, &gv->sys) ||
-	    cpu_array_map(gv->skel->maps.runq_aggs, &gv->runq) ||
-	    cpu_array_map(gv->skel->maps.counts, &gv->counts)) {
-		e = errno;
-		snprintf(err, errlen, "cannot map the aggregates: %s", strerror(e));
 		goto out_free;
 	}
 	e = guest__attach(gv->skel);
@@ -184,9 +140,7 @@ void guest_view_close(struct guest_view *gv)
 	if (gv->stats_fd >= 0)
 		close(gv->stats_fd);
 	guest__destroy(gv->skel);
-	cpu_array_unmap(&gv->sys);
-	cpu_array_unmap(&gv->runq);
-	cpu_array_unmap(&gv->counts);
+	free(gv->buf);
 	free(gv);
 }
 
@@ -200,7 +154,9 @@ int guest_view_track(struct guest_view *gv, pid_t tid)
 		fd = syscall(SYS_pidfd_open, tid, 0);
 	if (fd < 0)
 		return -errno;
-	if (bpf_map_update_elem(bpf_map__fd(gv->skel->maps.tasks), &fd, &zero, BPF_ANY))
+	/* NOEXIST: a thread already in scope keeps its state (a syscall's entry time). */
+	if (bpf_map_update_elem(bpf_map__fd(gv->skel->maps.tasks), &fd, &zero, BPF_NOEXIST) &&
+	    errno != EEXIST)
 		err = -errno;
 	close(fd);
 	return err;
@@ -333,48 +289,59 @@ int guest_view_consume(struct guest_view *gv)
 	return n < 0 ? n : 0;
 }
 
-/* The sum over CPUs of entry I. */
-static void read_agg(const struct cpu_array *ca, __u32 i, struct hvt_agg *ret)
-{
-	int cpu, ncpus = ca->len / ca->value_size / ca->per_cpu;
-
-	memset(ret, 0, sizeof(*ret));
-	for (cpu = 0; cpu < ncpus; cpu++)
-		hvt_agg_merge(ret, cpu_array_at(ca, cpu, i));
-}
-
 int guest_view_read_syscalls(struct guest_view *gv, unsigned int slot,
 			     struct hvt_agg ret[HVT_NR_SYSCALLS])
 {
-	__u32 nr;
+	const struct hvt_agg *v = gv->buf;
+	int cpu, nr, err;
 
 	if (slot >= HVT_MAX_PHASES)
 		return -EINVAL;
-	for (nr = 0; nr < HVT_NR_SYSCALLS; nr++)
-		read_agg(&gv->sys, slot * HVT_NR_SYSCALLS + nr, &ret[nr]);
+	memset(ret, 0, sizeof(*ret) * HVT_NR_SYSCALLS);
+	for (cpu = 0; cpu < gv->sys.ncpus; cpu++) {
+		err = cpu_array_read(&gv->sys, gv->skel->maps.sys_aggs, cpu,
+				     slot * HVT_NR_SYSCALLS, HVT_NR_SYSCALLS, gv->buf);
+		if (err)
+			return err;
+		for (nr = 0; nr < HVT_NR_SYSCALLS; nr++)
+			hvt_agg_merge(&ret[nr], &v[nr]);
+	}
 	return 0;
 }
 
 int guest_view_read_runq(struct guest_view *gv, unsigned int slot, struct hvt_agg *ret)
 {
+	struct hvt_agg v;
+	int cpu, err;
+
 	if (slot >= HVT_MAX_PHASES)
 		return -EINVAL;
-	read_agg(&gv->runq, slot, ret);
+	memset(ret, 0, sizeof(*ret));
+	for (cpu = 0; cpu < gv->runq.ncpus; cpu++) {
+		err = cpu_array_read(&gv->runq, gv->skel->maps.runq_aggs, cpu, slot, 1, &v);
+		if (err)
+			return err;
+		hvt_agg_merge(ret, &v);
+	}
 	return 0;
 }
 
 int guest_view_read_counts(struct guest_view *gv, unsigned int slot, struct hvt_counts *ret)
 {
-	__u64 *dst = (__u64 *)ret;
-	size_t i, n = sizeof(*ret) / sizeof(__u64);
-	int cpu;
+	__u64 *dst = (__u64 *)ret, v[sizeof(*ret) / sizeof(__u64)];
+	size_t i;
+	int cpu, err;
 
 	if (slot >= HVT_MAX_PHASES)
 		return -EINVAL;
 	memset(ret, 0, sizeof(*ret));
 	/* Every field is a __u64 sum: add them as one array. */
-	for (cpu = 0; cpu < gv->ncpus; cpu++)
-		for (i = 0; i < n; i++)
-			dst[i] += ((const __u64 *)cpu_array_at(&gv->counts, cpu, slot))[i];
+	for (cpu = 0; cpu < gv->counts.ncpus; cpu++) {
+		err = cpu_array_read(&gv->counts, gv->skel->maps.counts, cpu, slot, 1, v);
+		if (err)
+			return err;
+		for (i = 0; i < ARRAY_SIZE(v); i++)
+			dst[i] += v[i];
+	}
 	return 0;
 }

@@ -937,16 +937,18 @@ static void self_phase_name(char *buf, size_t len)
 
 /*
  * Loading the probes parses the kernel's BTF (5.5 MB here) three times: for
- * the guest object, to choose the host probes and for the host object. glibc
- * would mmap and unmap each parse's buffers, so that every parse faults them
- * in anew, at 11 us a page on a PVM guest. Kept on the heap while loading,
- * the later parses reuse the first one's pages: 150 ms less start-up there
- * (docs/performance.md). Afterwards glibc's defaults return it.
+ * the guest object, to choose the host probes and for the host object. With
+ * glibc's defaults each parse's buffers are mmapped and unmapped, so every
+ * parse faults them in anew, at 11 us a page on a PVM guest. These thresholds
+ * keep them on the heap, where the later parses reuse the first one's pages:
+ * 150 ms less start-up there (docs/performance.md). They stay for the whole
+ * run (mallopt turns glibc's adaptive thresholds off for good); the heap is
+ * given back once, after loading (malloc_trim).
  */
-static void malloc_keep(int keep)
+static void malloc_for_loading(void)
 {
-	mallopt(M_MMAP_THRESHOLD, keep ? 64 << 20 : 128 << 10);
-	mallopt(M_TRIM_THRESHOLD, keep ? 256 << 20 : 128 << 10);
+	mallopt(M_MMAP_THRESHOLD, 64 << 20);
+	mallopt(M_TRIM_THRESHOLD, 256 << 20);
 }
 
 static int open_views(struct recorder *r, const struct guest_view_opts *gvo, char *err,
@@ -1051,9 +1053,9 @@ int recorder_run(const struct record_opts *o, int *ret_exit, char *err, size_t e
 	if (o->argv && o->calib_budget_ns > 0)
 		have_calib = calibrate(&r, &calib);
 	/* Probes first: a kernel that refuses them must not leave an empty recording. */
-	malloc_keep(1);
+	malloc_for_loading();
 	ret = open_views(&r, &gvo, err, errlen);
-	malloc_keep(0);
+	malloc_trim(0);
 	if (ret)
 		goto out_free;
 	r.rf = recfile_create(o->output, err, errlen);
