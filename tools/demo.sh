@@ -680,7 +680,7 @@ if [ -n "$channel" ]; then
 	[ "$(sq "SELECT count(*) FROM phase WHERE name = 'configure'")" -ge 1 ] 2>/dev/null ||
 		die "both.hvt has no guest phases: the guest's recorder never reached the host's over the channel (see $DEMO_OUT/host-record.log)"
 	off=$(sq "SELECT value FROM meta WHERE key = 'host.clock_offset_ns'")
-	rtt=$(sq "SELECT value FROM meta WHERE key = 'host.clock_best_rtt_ns'")
+	unc=$(sq "SELECT value FROM meta WHERE key = 'clock_uncertainty_ns'")
 	drift=$(sq "SELECT value FROM meta WHERE key = 'host.clock_drift_ppm'")
 	pings=$(sq "SELECT value FROM meta WHERE key = 'host.clock_pings'")
 	note "both.hvt: the guest's phases and statistics on the host's time line, with the host's"
@@ -690,8 +690,16 @@ if [ -n "$channel" ]; then
 	else
 		note "view of QEMU in each phase; merged by the host recorder over the virtio-serial channel."
 	fi
-	if [[ $off =~ ^-?[0-9]+$ && $rtt =~ ^[0-9]+$ ]]; then
-		note "clock offset guest - host $((off / 1000000)) ms, exact to +-$((rtt / 2000)) us (half the best of $pings ping round trips), drift ${drift:-?} ppm"
+	if [[ $off =~ ^-?[0-9]+$ && $unc =~ ^[0-9]+$ ]]; then
+		# Hours are normal: each CLOCK_MONOTONIC counts from its own machine's boot.
+		ms=$(( (${off#-} + 500000) / 1000000 ))
+		printf -v span '%d.%03d s' $((ms / 1000 % 60)) $((ms % 1000))
+		[ "$ms" -ge 60000 ] && span="$((ms / 60000 % 60)) min $span"
+		[ "$ms" -ge 3600000 ] && span="$((ms / 3600000)) h $span"
+		if [ "$off" -lt 0 ]; then rel=behind when=later; else rel="ahead of" when=earlier; fi
+		note "clock: the guest's clock is $span $rel the host's (each CLOCK_MONOTONIC counts from its"
+		note "machine's boot: the guest booted that much $when); guest times are on the host's to"
+		note "+-$((unc / 1000)) us (from $pings pings), drift ${drift:-?} ppm"
 	fi
 	case $accel in
 	kvm) note "under KVM the host view holds the VM exits of each phase" ;;

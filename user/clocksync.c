@@ -2,6 +2,7 @@
 /* clocksync: offset, drift and a bound on their error from ping exchanges. */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "clocksync.h"
@@ -162,6 +163,39 @@ int64_t clock_fit_to_host(const struct clock_fit *f, int64_t guest_ns)
 	__int128 h = (__int128)f->ref_host_ns + clamp64((double)d / (1.0 + rho));
 
 	return fits64(h) ? (int64_t)h : (h < 0 ? INT64_MIN : INT64_MAX);
+}
+
+void clock_offset_describe(int64_t offset_ns, char *buf, size_t len)
+{
+	/* |INT64_MIN| fits unsigned. */
+	uint64_t a = offset_ns < 0 ? -(uint64_t)offset_ns : (uint64_t)offset_ns;
+	uint64_t ms = a / 1000000 + (a % 1000000 >= 500000);
+	const char *dir = offset_ns < 0 ? "behind" : "ahead of";
+	char span[64];
+
+	if (!offset_ns) {
+		snprintf(buf, len, "the guest's clock reads the same as the host's");
+		return;
+	}
+	if (a < 1000000000) {
+		/* Under a second: the clocks may well be one; no boot story. */
+		snprintf(buf, len, "the guest's clock is %.3f ms %s the host's", a / 1e6, dir);
+		return;
+	}
+	if (ms >= 3600000)
+		snprintf(span, sizeof(span), "%llu h %llu min %llu.%03llu s",
+			 (unsigned long long)(ms / 3600000), (unsigned long long)(ms / 60000 % 60),
+			 (unsigned long long)(ms / 1000 % 60), (unsigned long long)(ms % 1000));
+	else if (ms >= 60000)
+		snprintf(span, sizeof(span), "%llu min %llu.%03llu s",
+			 (unsigned long long)(ms / 60000), (unsigned long long)(ms / 1000 % 60),
+			 (unsigned long long)(ms % 1000));
+	else
+		snprintf(span, sizeof(span), "%llu.%03llu s", (unsigned long long)(ms / 1000),
+			 (unsigned long long)(ms % 1000));
+	snprintf(buf, len, "the guest's clock is %s %s the host's: each CLOCK_MONOTONIC counts "
+		 "from its own machine's boot, and the guest booted about that much %s", span, dir,
+		 offset_ns < 0 ? "later" : "earlier");
 }
 
 void clocksync_init(struct clocksync *cs)

@@ -75,6 +75,15 @@ int64_t clock_fit_offset_at(const struct clock_fit *f, int64_t host_ns);
 /* The host time at which the guest's clock read GUEST_NS (inverts offset(t)). */
 int64_t clock_fit_to_host(const struct clock_fit *f, int64_t guest_ns);
 
+/*
+ * OFFSET (guest - host, ns) as a sentence for people, into BUF: "the guest's
+ * clock is 4 h 17 min 25.444 s behind the host's: each CLOCK_MONOTONIC counts
+ * from its own machine's boot, and the guest booted about that much later".
+ * Between two machines the offset is mostly the difference of their boot
+ * times, so hours are normal; the bare number looks like an error.
+ */
+void clock_offset_describe(int64_t offset_ns, char *buf, size_t len);
+
 /* Collects bursts as the exchanges come in. */
 struct clocksync {
 	struct clock_sample cur[CLOCKSYNC_BURST];

@@ -24,6 +24,16 @@ struct mphase {
 	int pid, exit_status;
 };
 
+/*
+ * Host-view figures outside every guest phase, per output view and kind:
+ * kinds count different things (calls, bytes, per-vCPU copies of the same
+ * exits), so they are never summed across kinds.
+ */
+struct outside {
+	const char *kind;	/* interned "view\tkind" */
+	uint64_t count, sum_ns;
+};
+
 /* A host-view (phase, kind, key) total, re-attributed from the series. */
 struct acc {
 	int used;
@@ -52,6 +62,8 @@ struct merge {
 	size_t acc_cap, acc_n;
 	char **kinds;
 	size_t nkinds;
+	struct outside *out;
+	size_t nout;
 	int err;
 	char *errbuf;
 	size_t errlen;
@@ -391,6 +403,29 @@ static struct acc *acc_get(struct merge *m, int phase, const char *kind, int64_t
 	return &m->acc[i];
 }
 
+/* VK: interned "view\tkind". */
+static int outside_add(struct merge *m, const char *vk, uint64_t count, uint64_t sum_ns)
+{
+	struct outside *o;
+	size_t i;
+
+	if (!count && !sum_ns)
+		return 0;
+	for (i = 0; i < m->nout; i++)
+		if (m->out[i].kind == vk)
+			break;
+	if (i == m->nout) {
+		o = realloc(m->out, (m->nout + 1) * sizeof(*o));
+		if (!o)
+			return -ENOMEM;
+		m->out = o;
+		m->out[m->nout++] = (struct outside){ .kind = vk };
+	}
+	m->out[i].count += count;
+	m->out[i].sum_ns += sum_ns;
+	return 0;
+}
+
 /*
  * The interval a series delta covers: from the previous tick (rows come
  * ordered by tick) or one tick interval back, whichever is later, to T.
@@ -434,10 +469,8 @@ static int reattribute_row(struct merge *m, const struct series_row *r)
 		struct acc *a;
 
 		at = phase_at(m, hi);
-		if (at < 0) {
-			m->res->host_unattributed += r->count;
-			return 0;
-		}
+		if (at < 0)
+			return outside_add(m, kind, r->count, r->sum_ns);
 		a = acc_get(m, m->ph[at].id, kind, r->key);
 		if (!a)
 			return -ENOMEM;
@@ -472,8 +505,7 @@ static int reattribute_row(struct merge *m, const struct series_row *r)
 		done_c = c;
 		done_s = su;
 	}
-	m->res->host_unattributed += r->count - done_c;
-	return 0;
+	return outside_add(m, kind, r->count - done_c, r->sum_ns - done_s);
 }
 
 static const char *host_stat_name(const struct merge *m, const char *view, const char *kind,
@@ -524,8 +556,12 @@ static int copy_series_host(struct merge *m, const struct series_row *r)
 
 		phase = at < 0 ? -1 : m->ph[at].id;
 	}
-	if (!m->res->host_by_series && phase >= 0)
+	if (!m->res->host_by_series && phase >= 0) {
 		phase -= m->hoff;
+		/* The host's own phases before and after the guest's (boot, after-workload). */
+		if (phase < 0 || (size_t)phase >= m->nph)
+			phase = -1;
+	}
 	if (!host_out_view(r->view))
 		return 0;
 	note(m, recfile_put_series(m->rf, r->tick, r->t_mono, phase, host_out_view(r->view),
@@ -587,7 +623,28 @@ static void write_meta(struct merge *m)
 		note(m, recfile_set_meta_int(m->rf, "clock_best_rtt_ns", c->best_rtt_ns));
 	note(m, recfile_set_meta(m->rf, "host_attribution",
 				 m->res->host_by_series ? "series" : "phases"));
-	note(m, recfile_set_meta_int(m->rf, "host_unattributed_count", m->res->host_unattributed));
+	if (m->res->host_before_ns >= 0) {
+		note(m, recfile_set_meta_int(m->rf, "host_outside_before_ns",
+					     m->res->host_before_ns));
+		note(m, recfile_set_meta_int(m->rf, "host_outside_after_ns",
+					     m->res->host_after_ns));
+	}
+	for (i = 0; i < m->nout; i++) {
+		const struct outside *x = &m->out[i];
+		const char *tab = strchr(x->kind, '\t');
+		int vlen = (int)(tab - x->kind);
+
+		if (x->count) {
+			snprintf(key, sizeof(key), "host_outside_count.%.*s.%s", vlen, x->kind,
+				 tab + 1);
+			note(m, recfile_set_meta_int(m->rf, key, x->count));
+		}
+		if (x->sum_ns) {
+			snprintf(key, sizeof(key), "host_outside_sum_ns.%.*s.%s", vlen, x->kind,
+				 tab + 1);
+			note(m, recfile_set_meta_int(m->rf, key, x->sum_ns));
+		}
+	}
 }
 
 static void write_phases(struct merge *m)
@@ -638,11 +695,16 @@ static void write_host_stats(struct merge *m)
 		const struct rec_stat *s = &m->h->stats[i];
 		const char *view = host_out_view(s->view);
 		int phase = s->phase - m->hoff;
+		char vk[160];
 
 		if (!view)
 			continue;
 		if (phase < 0 || (size_t)phase >= m->g->n_phases) {
-			m->res->host_unattributed += s->count;
+			const char *k;
+
+			snprintf(vk, sizeof(vk), "%s\t%s", view, s->kind);
+			k = intern(m, vk);
+			note(m, k ? outside_add(m, k, s->count, s->sum_ns) : -ENOMEM);
 			continue;
 		}
 		note(m, recfile_put_stat(m->rf, phase, view, s->kind, s->key, s->name, s->count,
@@ -739,12 +801,77 @@ static int same_file(const char *a, const char *b)
 	return x.st_dev == y.st_dev && x.st_ino == y.st_ino;
 }
 
+/*
+ * How much of the host recording lies before the guest's first phase and
+ * after its last (the VM's boot, the hand-over of the guest's recording,
+ * shutdown): -1 when the host recording does not say when it ran.
+ */
+static void outside_times(struct merge *m)
+{
+	int64_t hs = recording_meta_int(m->h, "start_mono_ns", -1);
+	int64_t he = recording_meta_int(m->h, "end_mono_ns", -1);
+	int64_t first = m->ph[0].start, last = m->ph[m->nph - 1].end;
+
+	m->res->host_before_ns = m->res->host_after_ns = -1;
+	if (hs < 0 || he < hs)
+		return;
+	first = first < hs ? hs : first > he ? he : first;
+	last = last == OPEN_END ? he : last < first ? first : last > he ? he : last;
+	m->res->host_before_ns = first - hs;
+	m->res->host_after_ns = he - last;
+}
+
+static uint64_t outside_count(const struct merge *m, const char *vk)
+{
+	size_t i;
+
+	for (i = 0; i < m->nout; i++)
+		if (!strcmp(m->out[i].kind, vk))
+			return m->out[i].count;
+	return 0;
+}
+
+/*
+ * What the host counted outside the guest's phases: expected (the VM boots
+ * before the guest's workload starts), so said as a fact, with the time it
+ * covers and, of the kinds that are plain events, how many: a sum over all
+ * kinds would add bytes to calls.
+ */
+static void say_outside(struct merge *m)
+{
+	const struct merge_result *r = m->res;
+	uint64_t sc = outside_count(m, "vmm\tsyscall"), pf = outside_count(m, "vmm\tfault");
+	uint64_t ex = outside_count(m, "host\texit");
+	char when[128], what[160];
+	int n = 0;
+
+	if (!m->nout)
+		return;
+	if (r->host_before_ns >= 0)
+		snprintf(when, sizeof(when), "%.1f s of the host recording before the guest's "
+			 "first phase and %.1f s after its last", r->host_before_ns / 1e9,
+			 r->host_after_ns / 1e9);
+	else
+		snprintf(when, sizeof(when), "the host recording's time outside the guest's "
+			 "phases");
+	if (sc || pf)
+		n += snprintf(what + n, sizeof(what) - n, "the VMM's %llu syscalls and %llu page "
+			      "faults", (unsigned long long)sc, (unsigned long long)pf);
+	if (ex)
+		n += snprintf(what + n, sizeof(what) - n, "%s%llu VM exits", n ? ", " : "",
+			      (unsigned long long)ex);
+	snprintf(what + n, sizeof(what) - n, "%severy kind in meta host_outside_*", n ? "; " : "");
+	warn(m, "%s are in no guest phase: what the host counted then is left out of the "
+	     "phases' stats (%s)", when, what);
+}
+
 static int write_output(struct merge *m)
 {
 	const struct merge_opts *o = m->o;
 	int match = phases_match(m), err;
 
 	m->res->host_by_series = !match;
+	outside_times(m);
 	m->rf = recfile_create(o->out_path, m->errbuf, m->errlen);
 	if (!m->rf)
 		return -errno;
@@ -780,6 +907,7 @@ static void merge_free(struct merge *m)
 	sqlite3_close(m->hdb);
 	free(m->ph);
 	free(m->acc);
+	free(m->out);
 	for (i = 0; i < m->nkinds; i++)
 		free(m->kinds[i]);
 	free(m->kinds);
@@ -852,9 +980,9 @@ int merge_recordings(const struct merge_opts *o, struct merge_result *ret, char 
 		warn(&m, "the guest's run lies outside the host recording's time: its phases get "
 		     "no host-view counts (wrong offset?)");
 	rc = write_output(&m);
-	if (!rc && ret->host_unattributed)
-		warn(&m, "%llu host-view events fell outside the guest's phases and are left out",
-		     (unsigned long long)ret->host_unattributed);
+	if (!rc)
+		say_outside(&m);
+	ret->host_outside_kinds = m.nout;
 out_free:
 	if (m.rf) {
 		recfile_close(m.rf);

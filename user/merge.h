@@ -31,9 +31,15 @@ struct merge_result {
 	struct clock_fit clock;		/* uncertainty_ns -1: unknown */
 	size_t phases, guest_stats, host_stats;
 	int host_by_series;		/* host stats split by time from its series */
-	uint64_t host_unattributed;	/* host-view counts outside the guest's phases */
+	/*
+	 * The host recording's time before the guest's first phase and after its
+	 * last (-1: unknown), and how many (view, kind) pairs have figures there:
+	 * meta host_outside_count.VIEW.KIND, host_outside_sum_ns.VIEW.KIND.
+	 */
+	int64_t host_before_ns, host_after_ns;
+	size_t host_outside_kinds;
 	int n_warn;
-	char warn[MERGE_MAX_WARN][256];	/* for the command layer to print */
+	char warn[MERGE_MAX_WARN][320];	/* for the command layer to print */
 };
 
 /*

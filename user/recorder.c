@@ -347,7 +347,7 @@ static void merge_guest(struct recorder *r)
 {
 	struct merge_result mr;
 	struct agent_host_stats st;
-	char tmp[4096], why[512];
+	char tmp[4096], why[512], clk[256], unc[32];
 	int i;
 
 	agent_host_stats(r->ah, &st);
@@ -375,6 +375,13 @@ static void merge_guest(struct recorder *r)
 	unlink(r->guest_path);
 	progress(r, "guest and host views merged into %s (clock %s)", r->o->output,
 		 mr.clock_source);
+	/* The raw offset is hours between two machines' clocks: say why, once. */
+	clock_offset_describe(mr.clock.offset_ns, clk, sizeof(clk));
+	if (mr.clock.uncertainty_ns >= 0)
+		progress(r, "clock: %s; guest times are placed on the host's to +-%s", clk,
+			 fmt_ns(unc, sizeof(unc), mr.clock.uncertainty_ns));
+	else
+		progress(r, "clock: %s", clk);
 }
 
 /* ---- events from the kernel side ---------------------------------------- */

@@ -290,3 +290,43 @@ TEST(samples_are_checked_and_counted)
 	EXPECT_INT(cs.rejected, 1);
 	EXPECT_INT(cs.samples, CLOCKSYNC_BURST);
 }
+
+/*
+ * The demo's numbers: the host up 2 h 19 min when the guest booted. The
+ * offset between two machines' CLOCK_MONOTONIC is that difference, hours
+ * are right, and the guest's times land where the host saw them.
+ */
+TEST(a_guest_booted_hours_after_its_host_is_hours_behind_and_said_so)
+{
+	struct gclock g = { .theta0 = -8373238683858LL, .h0 = 0 };
+	struct clock_sample s = exchange(&g, 8383111956583LL - 40 * US, 40 * US, 0, 40 * US);
+	struct clock_burst b;
+	struct clock_fit f;
+	char buf[256];
+
+	EXPECT_INT(clock_sample_eval(&s, &b), 0);
+	EXPECT_INT(b.offset_ns, -8373238683858LL);
+	EXPECT_INT(clocksync_fit(&b, 1, &f), 0);
+	/* The guest's start of run, 9.8 s after its boot: 8383.04 s on the host's clock. */
+	EXPECT_INT(clock_fit_to_host(&f, 9802294520LL), 8383040978378LL);
+	clock_offset_describe(f.offset_ns, buf, sizeof(buf));
+	EXPECT_STR(buf, "the guest's clock is 2 h 19 min 33.239 s behind the host's: each "
+		   "CLOCK_MONOTONIC counts from its own machine's boot, and the guest booted "
+		   "about that much later");
+	clock_offset_describe(75 * SEC + 499999, buf, sizeof(buf));
+	EXPECT_STR(buf, "the guest's clock is 1 min 15.000 s ahead of the host's: each "
+		   "CLOCK_MONOTONIC counts from its own machine's boot, and the guest booted "
+		   "about that much earlier");
+	clock_offset_describe(-2500 * MS, buf, sizeof(buf));
+	EXPECT_STR(buf, "the guest's clock is 2.500 s behind the host's: each CLOCK_MONOTONIC "
+		   "counts from its own machine's boot, and the guest booted about that much "
+		   "later");
+	clock_offset_describe(-1234567, buf, sizeof(buf));
+	EXPECT_STR(buf, "the guest's clock is 1.235 ms behind the host's");
+	clock_offset_describe(0, buf, sizeof(buf));
+	EXPECT_STR(buf, "the guest's clock reads the same as the host's");
+	clock_offset_describe(INT64_MIN, buf, sizeof(buf));
+	EXPECT_STR(buf, "the guest's clock is 2562047 h 47 min 16.855 s behind the host's: each "
+		   "CLOCK_MONOTONIC counts from its own machine's boot, and the guest booted "
+		   "about that much later");
+}

@@ -109,6 +109,9 @@ struct hopts {
 	const char *boot_id, *run_id;
 	int host_view;
 	int guest_phases;	/* the host applied the guest's phases as they came */
+	int boot_phases;	/* ... as a recorder with --channel does: host phase 0 the
+				   VM's boot, N + 1 guest phase N, then after-workload */
+	int mixed;		/* per tick also 5 VMM syscalls, 10 exit_vcpu, 4096 disk bytes */
 };
 
 /*
@@ -144,7 +147,29 @@ static void make_host(const struct hopts *o)
 		recfile_set_meta(rf, "guest_boot_id", o->boot_id);
 	if (o->run_id)
 		recfile_set_meta(rf, "guest_run_id", o->run_id);
-	if (o->guest_phases) {
+	if (o->boot_phases) {
+		/* The guest's phases at H0 + 2, 3, 5 s; its end at H0 + 8 s. */
+		static const char *const names[] = { "qemu-system-x86", "bench.sh", "tar", "make",
+						     "after-workload" };
+		static const int64_t starts[] = { 0, 2 * SEC, 3 * SEC, 5 * SEC, 8 * SEC };
+		static const uint64_t exits[] = { 20, 10, 20, 30, 20 };
+
+		recfile_set_meta_int(rf, "guest_phase_offset", 1);
+		for (i = 0; i < 5; i++) {
+			recfile_put_phase(rf, i, names[i], i ? "guest" : "start", H0 + starts[i],
+					  0, 0);
+			recfile_put_stat(rf, i, "host", "exit", 30, "IO_INSTRUCTION", exits[i],
+					 exits[i] * 100, 0, 0, NULL);
+		}
+		recfile_put_stat(rf, 0, "guest", "syscall", 7, "ioctl", 7, 700, 0, 0, NULL);
+		for (t = H0 + SEC; t <= H0 + 10 * SEC; t += SEC) {
+			int ph = 0;
+
+			while (ph < 4 && starts[ph + 1] < t - H0)
+				ph++;
+			recfile_put_series(rf, tick++, t, ph, "host", "exit", 30, 10, 1000);
+		}
+	} else if (o->guest_phases) {
 		static const char *const names[] = { "bench.sh", "tar", "make" };
 
 		for (i = 0; i < 3; i++)
@@ -155,12 +180,19 @@ static void make_host(const struct hopts *o)
 	} else {
 		recfile_put_phase(rf, 0, "qemu-system-x86", "start", H0, REAL0 + 5 * SEC, 4242);
 	}
-	if (o->host_view) {
+	if (o->host_view && !o->boot_phases) {
 		if (!o->guest_phases)
 			recfile_put_stat(rf, 0, "host", "exit", 30, "IO_INSTRUCTION", 100, 100000,
 					 0, 0, NULL);
-		for (t = H0 + SEC; t <= H0 + 10 * SEC; t += SEC)
-			recfile_put_series(rf, tick++, t, 0, "host", "exit", 30, 10, 1000);
+		for (t = H0 + SEC; t <= H0 + 10 * SEC; t += SEC, tick++) {
+			recfile_put_series(rf, tick, t, 0, "host", "exit", 30, 10, 1000);
+			if (!o->mixed)
+				continue;
+			recfile_put_series(rf, tick, t, 0, "guest", "syscall", 7, 5, 500);
+			recfile_put_series(rf, tick, t, 0, "host", "exit_vcpu", 30, 10, 1000);
+			recfile_put_series(rf, tick, t, 0, "host", "vm.block.rd.bytes", 0, 4096,
+					   0);
+		}
 	}
 	recfile_commit(rf);
 	recfile_close(rf);
@@ -325,14 +357,20 @@ TEST(host_counts_go_to_the_guest_phase_of_their_tick)
 	EXPECT_INT(stat_count(rec, 0, "host"), 10);
 	EXPECT_INT(stat_count(rec, 1, "host"), 20);
 	EXPECT_INT(stat_count(rec, 2, "host"), 30);
-	EXPECT_INT(r.host_unattributed, 40);
 	EXPECT_STR(find_stat(rec, 2, "host", "exit", 30)->name, "IO_INSTRUCTION");
 	EXPECT_INT(find_stat(rec, 2, "host", "exit", 30)->sum_ns, 3000);
 	EXPECT_STR(recording_meta(rec, "host_attribution"), "series");
-	EXPECT_INT(recording_meta_int(rec, "host_unattributed_count", 0), 40);
+	/* Ticks H0+1, +2 (before bench.sh) and +9, +10 (after make): 4 x 10 exits. */
+	EXPECT_INT(recording_meta_int(rec, "host_outside_count.host.exit", 0), 40);
+	EXPECT_INT(recording_meta_int(rec, "host_outside_sum_ns.host.exit", 0), 4000);
+	EXPECT_INT(recording_meta_int(rec, "host_outside_before_ns", -1), 2 * SEC);
+	EXPECT_INT(recording_meta_int(rec, "host_outside_after_ns", -1), 2 * SEC);
+	EXPECT_INT(r.host_outside_kinds, 1);
 	EXPECT_INT(r.n_warn, 1);
-	EXPECT_STR(r.warn[0], "40 host-view events fell outside the guest's phases and are "
-		   "left out");
+	EXPECT_STR(r.warn[0], "2.0 s of the host recording before the guest's first phase and "
+		   "2.0 s after its last are in no guest phase: what the host counted then is "
+		   "left out of the phases' stats (40 VM exits; every kind in meta "
+		   "host_outside_*)");
 	EXPECT_INT(sql_int(opath, "SELECT COUNT(*) FROM series WHERE view = 'host'"), 10);
 	EXPECT_INT(sql_int(opath, "SELECT phase FROM series WHERE view = 'host' AND "
 			   "t_mono_ns = 104000000000"), 1);
@@ -362,8 +400,97 @@ TEST(a_tick_across_a_phase_change_is_split_by_time_keeping_the_total)
 	EXPECT_INT(stat_count(rec, 0, "host"), 10);
 	EXPECT_INT(stat_count(rec, 1, "host"), 20);
 	EXPECT_INT(stat_count(rec, 2, "host"), 30);
-	EXPECT_INT(r.host_unattributed, 40);
+	EXPECT_INT(recording_meta_int(rec, "host_outside_count.host.exit", 0), 40);
+	EXPECT_INT(recording_meta_int(rec, "host_outside_sum_ns.host.exit", 0), 4000);
+	EXPECT_INT(recording_meta_int(rec, "host_outside_before_ns", -1), 2 * SEC + SEC / 2);
+	EXPECT_INT(recording_meta_int(rec, "host_outside_after_ns", -1), SEC + SEC / 2);
 	EXPECT_INT(find_stat(rec, 1, "host", "exit", 30)->sum_ns, 2000);
+	recording_free(rec);
+}
+
+TEST(host_figures_outside_the_guest_phases_are_kept_per_kind_never_summed)
+{
+	struct hopts h = hdef(0);
+	struct merge_opts o = { 0 };
+	struct merge_result r;
+	struct recording *rec;
+	char err[512] = "";
+
+	setup();
+	h.mixed = 1;
+	make_guest(&gdef);
+	make_host(&h);
+	EXPECT_INT(do_merge(&o, &r, err, sizeof(err)), 0);
+	rec = recording_load(opath, err, sizeof(err));
+	if (!rec) {
+		FAIL("cannot load: %s", err);
+		return;
+	}
+	/*
+	 * Four ticks outside: calls, per-vCPU copies of the same exits and disk
+	 * bytes are different things; their sum (16484 "events") means nothing.
+	 */
+	EXPECT_INT(recording_meta_int(rec, "host_outside_count.host.exit", 0), 40);
+	EXPECT_INT(recording_meta_int(rec, "host_outside_count.host.exit_vcpu", 0), 40);
+	EXPECT_INT(recording_meta_int(rec, "host_outside_count.host.vm.block.rd.bytes", 0),
+		   4 * 4096);
+	EXPECT_INT(recording_meta_int(rec, "host_outside_count.vmm.syscall", 0), 20);
+	EXPECT_INT(recording_meta_int(rec, "host_outside_sum_ns.vmm.syscall", 0), 2000);
+	EXPECT_TRUE(!recording_meta(rec, "host_outside_sum_ns.host.vm.block.rd.bytes"));
+	EXPECT_TRUE(!recording_meta(rec, "host_unattributed_count"));
+	EXPECT_INT(r.host_outside_kinds, 4);
+	/* Inside, each kind keeps its own total. */
+	EXPECT_INT(find_stat(rec, 0, "vmm", "syscall", 7)->count, 5);
+	EXPECT_INT(find_stat(rec, 2, "host", "vm.block.rd.bytes", 0)->count, 3 * 4096);
+	EXPECT_INT(r.n_warn, 1);
+	EXPECT_STR(r.warn[0], "2.0 s of the host recording before the guest's first phase and "
+		   "2.0 s after its last are in no guest phase: what the host counted then is "
+		   "left out of the phases' stats (the VMM's 20 syscalls and 0 page faults, "
+		   "40 VM exits; every kind in meta host_outside_*)");
+	recording_free(rec);
+}
+
+TEST(the_host_recorders_boot_and_after_workload_phases_map_to_no_guest_phase)
+{
+	struct hopts h = hdef(0);
+	struct merge_opts o = { 0 };
+	struct merge_result r;
+	struct recording *rec;
+	char err[512] = "";
+
+	setup();
+	h.boot_phases = 1;
+	make_guest(&gdef);
+	make_host(&h);
+	EXPECT_INT(do_merge(&o, &r, err, sizeof(err)), 0);
+	EXPECT_INT(r.host_by_series, 0);
+	rec = recording_load(opath, err, sizeof(err));
+	if (!rec) {
+		FAIL("cannot load: %s", err);
+		return;
+	}
+	EXPECT_INT(rec->n_phases, 3);
+	EXPECT_INT(stat_count(rec, 0, "host"), 10);
+	EXPECT_INT(stat_count(rec, 1, "host"), 20);
+	EXPECT_INT(stat_count(rec, 2, "host"), 30);
+	/* Host phase 0 (boot) and 4 (after-workload): 20 exits each, and 7 ioctls at boot. */
+	EXPECT_INT(recording_meta_int(rec, "host_outside_count.host.exit", 0), 40);
+	EXPECT_INT(recording_meta_int(rec, "host_outside_sum_ns.host.exit", 0), 4000);
+	EXPECT_INT(recording_meta_int(rec, "host_outside_count.vmm.syscall", 0), 7);
+	EXPECT_INT(recording_meta_int(rec, "host_outside_before_ns", -1), 2 * SEC);
+	EXPECT_INT(recording_meta_int(rec, "host_outside_after_ns", -1), 2 * SEC);
+	/* Series rows of the host's own phases have phase -1, not a phase id the file lacks. */
+	EXPECT_INT(sql_int(opath, "SELECT COUNT(*) FROM series WHERE view = 'host' AND "
+			   "phase = -1"), 4);
+	EXPECT_INT(sql_int(opath, "SELECT COUNT(*) FROM series WHERE view = 'host' AND "
+			   "phase NOT IN (SELECT id FROM phase) AND phase != -1"), 0);
+	EXPECT_INT(sql_int(opath, "SELECT phase FROM series WHERE view = 'host' AND "
+			   "t_mono_ns = 103000000000"), 0);
+	EXPECT_INT(r.n_warn, 1);
+	EXPECT_STR(r.warn[0], "2.0 s of the host recording before the guest's first phase and "
+		   "2.0 s after its last are in no guest phase: what the host counted then is "
+		   "left out of the phases' stats (the VMM's 7 syscalls and 0 page faults, "
+		   "40 VM exits; every kind in meta host_outside_*)");
 	recording_free(rec);
 }
 
