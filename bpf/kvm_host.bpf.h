@@ -13,9 +13,6 @@
 #include "scope.bpf.h"
 #include "kvm_pair.h"
 
-#define NR_ioctl 16		/* x86_64 */
-#define KVM_RUN 0xae80		/* _IO(KVMIO, 0x80) */
-
 struct kvm_vcpu___hvt {
 	int vcpu_id;
 } __attribute__((preserve_access_index));
@@ -89,14 +86,16 @@ static __always_inline __u16 vcpu_of_fd(struct task_struct *task, __u64 fd)
 /*
  * The pairing state of the current thread if it is in scope, else NULL.
  *
- * A KVM_RUN ioctl's entry is learnt here, from the first KVM event inside it,
- * not from a program of ours on sys_enter: that one ran on every syscall of
- * every process and cost each of them a second program call (~40% of what
- * hvtrace added to a syscall on a PVM guest; docs/performance.md). The guest
- * view's sys_enter already keeps the thread's syscall number and entry time
- * (struct hvt_task), so the entry is replayed with its own time: every
- * KVM_RUN ends in kvm_userspace_exit, so none is missed, and the pairing
- * (bpf/kvm_pair.h) sees the same events in the same order as before.
+ * A KVM_RUN ioctl's entry is learnt here, at the first KVM event inside it
+ * (hvt_kvm_run_pending()), not by a program of ours on sys_enter: that one ran
+ * on every syscall of every process, and an empty program on sys_enter alone
+ * costs ~62 ns on a PVM guest (docs/performance.md). The guest view's sys_enter
+ * already keeps the thread's syscall number and entry time (struct hvt_task),
+ * so the entry is replayed with its own time; every KVM_RUN ends in
+ * kvm_userspace_exit, so none is missed. The VMM interval that the entry ends
+ * is committed then, in the phase current at that event (on real KVM,
+ * kvm_entry follows at once; under PVM a vCPU that halts may wait for its
+ * kvm_vcpu_wakeup).
  */
 static __always_inline struct hvt_kvm_thread *cur_thread(void)
 {
@@ -109,10 +108,10 @@ static __always_inline struct hvt_kvm_thread *cur_thread(void)
 	if (!s)
 		return 0;
 	t = bpf_task_storage_get(&kvm_threads, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!t || s->nr != NR_ioctl || !s->enter_ns || t->run_ns == s->enter_ns)
+	if (!t || !hvt_kvm_run_pending(t, s->nr, s->enter_ns))
 		return t;
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	if ((__u32)BPF_CORE_READ(regs, si) != KVM_RUN)
+	if ((__u32)BPF_CORE_READ(regs, si) != HVT_KVM_RUN)
 		return t;
 	if (hvt_kvm_on_run(t, s->enter_ns, vcpu_of_fd(task, BPF_CORE_READ(regs, di)), &r))
 		commit(&r);

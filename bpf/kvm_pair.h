@@ -149,6 +149,24 @@ static __always_inline int hvt_kvm_on_entry(struct hvt_kvm_thread *t, __u64 now,
 	return hvt_kvm_rec_set(out, HVT_KVM_EXIT, vcpu, key, now > start ? now - start : 0, 1);
 }
 
+#define HVT_NR_IOCTL 16		/* x86_64 */
+#define HVT_KVM_RUN 0xae80	/* _IO(KVMIO, 0x80) */
+
+/*
+ * Whether a KVM event finds its thread inside an ioctl whose entry the pairing
+ * has not seen: NR and ENTER_NS are the thread's current syscall and its entry
+ * time as the guest view's sys_enter keeps them (0 outside a syscall). If the
+ * ioctl is KVM_RUN (its command is in the thread's registers: read only when
+ * this says so), the caller replays its entry first, hvt_kvm_on_run() with
+ * ENTER_NS: a KVM_RUN is learnt at its first KVM event, at the latest its
+ * userspace exit, instead of by a program on every syscall.
+ */
+static __always_inline int hvt_kvm_run_pending(const struct hvt_kvm_thread *t, __s64 nr,
+					       __u64 enter_ns)
+{
+	return nr == HVT_NR_IOCTL && enter_ns && t->run_ns != enter_ns;
+}
+
 /* The KVM_RUN ioctl is entered: the VMM's time since the last userspace exit ends. */
 static __always_inline int hvt_kvm_on_run(struct hvt_kvm_thread *t, __u64 now, __u16 vcpu,
 					  struct hvt_kvm_rec *out)
