@@ -6,10 +6,11 @@
  * phase are the guest object's: user space makes this object reuse its `tasks`
  * and `.data.shared` maps. The pairing logic is bpf/kvm_pair.h.
  *
- * KVM types come from local CO-RE definitions (the ___hvt flavours below), not
- * from vmlinux.h (here and in kvm_host.bpf.h): where KVM is a module, vmlinux BTF does not have them and
- * libbpf relocates against the module's BTF. A tracepoint that the running
- * kernel lacks is switched off by user space before load.
+ * KVM types come from local CO-RE definitions (the ___hvt flavours, here and
+ * in kvm_host.bpf.h), not from vmlinux.h: where KVM is a module, vmlinux BTF
+ * does not have them and libbpf relocates against the module's BTF. A
+ * tracepoint that the running kernel lacks is switched off by user space
+ * before load.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
