@@ -179,7 +179,7 @@ test_rootfs_runs_command_chrooted() {
 	echo "from the disk" >"$rfs/etc/hvt-rootfs"
 	truncate -s 32M "$TMP/rootfs.img"
 	mkfs.ext4 -q -F -d "$rfs" "$TMP/rootfs.img" || { fail rootfs_runs_command_chrooted "mkfs.ext4 failed"; return; }
-	"$QRUN" --guest "$GUEST" --accel tcg --timeout 50 --rootfs "$TMP/rootfs.img" \
+	"$QRUN" --guest "$GUEST" --accel tcg --timeout 50 --rootfs "$TMP/rootfs.img:raw" \
 		--log "$TMP/rootfs.log" --output "$TMP/rootfs.out" \
 		--cmd 'cat /etc/hvt-rootfs; hvt-with-test; test -d /sys/kernel/tracing/events && echo tracefs=ok; echo written >/root/w; exit 3' \
 		>/dev/null 2>"$TMP/rootfs.err"

@@ -482,16 +482,15 @@ if [ "$VIA" = libvirt ]; then
 	# QEMU may run as libvirt's own user (libvirt-daemon-system): it must reach the disks.
 	chmod 711 "$work"
 	dom_started=1
-	"$here/libvirt-run.sh" --name "$dom" --guest "$work/guest" --rootfs "$work/root.qcow2" \
-		--disk "$work/out.img" --cpus "$GUEST_CPUS" --mem "$GUEST_MEM" --timeout "$DEMO_TIMEOUT" \
-		--log "$console" --pidfile "$work/qemu.pid" --channel "${channel:-none}" \
-		--cmd "$guest_cmd" 2>"$work/run.err" &
+	"$here/libvirt-run.sh" --name "$dom" --guest "$work/guest" --rootfs "$work/root.qcow2:qcow2" \
+		--backing "$img" --disk "$work/out.img:raw" --cpus "$GUEST_CPUS" --mem "$GUEST_MEM" \
+		--timeout "$DEMO_TIMEOUT" --log "$console" --pidfile "$work/qemu.pid" \
+		--channel "${channel:-none}" --cmd "$guest_cmd" 2>"$work/run.err" &
 else
-	"$here/qemu-run.sh" --guest "$work/guest" --rootfs "$work/root.qcow2" --disk "$work/out.img" \
-		--cpus "$GUEST_CPUS" --mem "$GUEST_MEM" --timeout "$DEMO_TIMEOUT" --log "$console" \
-		--pidfile "$work/qemu.pid" ${channel:+--serial-sock "$channel"} \
-		--cmd "$guest_cmd" \
-		2>"$work/run.err" &
+	"$here/qemu-run.sh" --guest "$work/guest" --rootfs "$work/root.qcow2:qcow2" --backing "$img" \
+		--disk "$work/out.img:raw" --cpus "$GUEST_CPUS" --mem "$GUEST_MEM" \
+		--timeout "$DEMO_TIMEOUT" --log "$console" --pidfile "$work/qemu.pid" \
+		${channel:+--serial-sock "$channel"} --cmd "$guest_cmd" 2>"$work/run.err" &
 fi
 runner=$!
 

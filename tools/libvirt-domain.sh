@@ -8,8 +8,11 @@ set -euo pipefail
 
 prog=libvirt-domain
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tools/lib-disk.sh
+. "$here/lib-disk.sh"
 name=hvtguest type=qemu vcpus=2 mem=1024 guest=${HVT_GUEST_DIR:-${OUT:-build}/guest}
 kernel='' initrd='' channel='' console='' cmd='' have_cmd='' append='' devices='' rootfs=''
+backing=''
 disks=()
 
 usage() {
@@ -34,10 +37,15 @@ Options:
   --console FILE     the console log file (absolute path; required)
   --cmd STRING       the guest runs 'sh -c STRING' instead of its /guest-cmd
   --append ARGS      more kernel command line
-  --rootfs IMG       IMG (raw or qcow2, e.g. an overlay of tools/mkrootfs.sh's
-                     image) is vda, and the guest command runs chrooted into it
-  --disk IMG         add IMG (raw or qcow2) as the next virtio disk: vda, vdb,
-                     ... (after --rootfs's)
+  --rootfs IMG[:FMT] IMG is vda, and the guest command runs chrooted into it;
+                     FMT is raw (the default) or qcow2 (e.g. an overlay of
+                     tools/mkrootfs.sh's image): never guessed from its bytes
+  --disk IMG[:FMT]   add IMG as the next virtio disk: vda, vdb, ... (after
+                     --rootfs's); FMT as for --rootfs
+  --backing FILE     the only backing file a qcow2 disk may have, recorded in
+                     it as raw (qemu-img create -f qcow2 -F raw -b FILE); a
+                     qcow2 disk with any other backing file (or an external
+                     data file) is refused
   --nic              add a virtio NIC on user-mode networking
   -h, --help         this text
 
@@ -45,7 +53,7 @@ Examples:
   tools/libvirt-domain.sh --channel /tmp/hvt.sock --console /tmp/console.log \\
       --cmd 'sleep 600' > guest.xml && virsh -c qemu:///system create guest.xml
   tools/libvirt-domain.sh --name vm1 --channel auto --console /tmp/vm1.log \\
-      --rootfs root.qcow2 > vm1.xml
+      --rootfs root.qcow2:qcow2 --backing root.img --disk out.img > vm1.xml
 EOF
 }
 
@@ -91,6 +99,7 @@ while (($#)); do
 	--append) need "$@"; append+=" $2"; shift 2 ;;
 	--rootfs) need "$@"; rootfs=$2; shift 2 ;;
 	--disk) need "$@"; disks+=("$2"); shift 2 ;;
+	--backing) need "$@"; backing=$2; shift 2 ;;
 	--nic) devices+="<interface type='user'><model type='virtio'/></interface>"; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage_err "unknown argument '$1'" ;;
@@ -107,12 +116,11 @@ case $type in qemu | kvm) ;; *) usage_err "--type is qemu or kvm, not '$type'" ;
 letters=abcdefghijklmnopqrstuvwxyz
 disk_xml=''
 for ((i = 0; i < ${#disks[@]}; i++)); do
-	d=${disks[i]}
-	[ -f "$d" ] || die "disk image '$d': no such file"
-	fmt=raw
-	[ "$(head -c 4 "$d" | od -An -tx1 | tr -d ' ')" = 514649fb ] && fmt=qcow2
-	disk_xml+="<disk type='file' device='disk'><driver name='qemu' type='$fmt'/>"
-	disk_xml+="<source file='$(xml "$(realpath "$d")")'/>"
+	disk_split "${disks[i]}"
+	disk_check "$disk_path" "$disk_fmt" "$backing" || die "$disk_why"
+	[ -z "$disk_note" ] || printf '%s: note: %s\n' "$prog" "$disk_note" >&2
+	disk_xml+="<disk type='file' device='disk'><driver name='qemu' type='$disk_fmt'/>"
+	disk_xml+="<source file='$(xml "$(realpath "$disk_path")")'/>"
 	disk_xml+="<target dev='vd${letters:i:1}' bus='virtio'/></disk>"
 done
 devices=$disk_xml$devices

@@ -16,7 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 URI=${HVT_LIBVIRT_URI:-qemu:///system}
 guest=${HVT_GUEST_DIR:-${OUT:-build}/guest}
 name=hvtguest-$$ type=auto mem=1024 cpus=2 channel=none timeout=300
-cmd='' have_cmd='' rootfs='' pidfile='' log='' output='' nic=''
+cmd='' have_cmd='' rootfs='' backing='' pidfile='' log='' output='' nic=''
 disks=()
 E_TIMEOUT=124
 E_FAIL=125
@@ -44,9 +44,11 @@ Options:
                        <channel type='unix'> QEMU listens on: at SOCK, or where
                        libvirt puts it (auto); default none. 'hvtrace record
                        --vm NAME' finds it in the domain's XML.
-  --rootfs IMG         IMG (raw or qcow2) is /dev/vda and the guest command runs
-                       chrooted into it
-  --disk IMG           one more virtio disk (raw or qcow2), after --rootfs's
+  --rootfs IMG[:FMT]   IMG is /dev/vda and the guest command runs chrooted into
+                       it; FMT is raw (the default) or qcow2, never guessed
+  --disk IMG[:FMT]     one more virtio disk, after --rootfs's; FMT as there
+  --backing FILE       the only backing file a qcow2 disk may have (raw; see
+                       tools/libvirt-domain.sh --help)
   --nic                a virtio NIC on user-mode networking
   --type auto|qemu|kvm the domain type: auto (default) is kvm when /dev/kvm
                        boots this kernel (tools/qemu-run.sh --which-accel
@@ -94,6 +96,7 @@ while (($#)); do
 	--channel) need "$@"; channel=$2; shift 2 ;;
 	--rootfs) need "$@"; rootfs=$2; shift 2 ;;
 	--disk) need "$@"; disks+=("$2"); shift 2 ;;
+	--backing) need "$@"; backing=$2; shift 2 ;;
 	--nic) nic=1; shift ;;
 	--type) need "$@"; type=$2; shift 2 ;;
 	--timeout) need "$@"; timeout=$2; shift 2 ;;
@@ -170,10 +173,13 @@ dargs=(--name "$name" --type "$type" --guest "$guest" --vcpus "$cpus" --mem "$me
 	--channel "$channel" --console "$raw")
 [ -z "$have_cmd" ] || dargs+=(--cmd "$cmd")
 [ -z "$rootfs" ] || dargs+=(--rootfs "$rootfs")
+[ -z "$backing" ] || dargs+=(--backing "$backing")
 for d in "${disks[@]}"; do dargs+=(--disk "$d"); done
 [ -z "$nic" ] || dargs+=(--nic)
 "$here/libvirt-domain.sh" "${dargs[@]}" >"$tmp/domain.xml" 2>"$tmp/domain.err" ||
 	die "tools/libvirt-domain.sh: $(cat "$tmp/domain.err")"
+# Its notes (a raw disk that looks like qcow2) are for whoever runs this.
+[ ! -s "$tmp/domain.err" ] || sed "s/^libvirt-domain:/$prog:/" "$tmp/domain.err" >&2
 
 [ -z "$pidfile" ] || rm -f "$pidfile"
 start=$EPOCHREALTIME

@@ -81,7 +81,7 @@ Examples:
   sudo tools/mkrootfs.sh --workload samba --hvtrace build/hvtrace-static
   img=\$(sudo tools/mkrootfs.sh --quiet)
   qemu-img create -f qcow2 -F raw -b "\$img" run.qcow2
-  tools/qemu-run.sh --rootfs run.qcow2 --mem 2048 --cmd 'hvtrace detect'
+  tools/qemu-run.sh --rootfs run.qcow2:qcow2 --backing "\$img" --mem 2048 --cmd 'hvtrace detect'
 EOF
 }
 

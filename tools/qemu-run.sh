@@ -10,6 +10,8 @@ prog=qemu-run
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tools/lib-guest.sh
 . "$here/lib-guest.sh"
+# shellcheck source=tools/lib-disk.sh
+. "$here/lib-disk.sh"
 QEMU=${QEMU:-qemu-system-x86_64}
 CACHE=${HVT_GUEST_CACHE:-/var/cache/hvtrace/guest}
 # Only for testing the fallback on machines without KVM.
@@ -17,6 +19,7 @@ KVM_DEV=${HVT_KVM_DEV:-/dev/kvm}
 guest=${HVT_GUEST_DIR:-${OUT:-build}/guest}
 kernel='' initrd='' mem=1024 cpus=2 sock='' serial_log='' timeout=300 accel=auto
 pidfile='' log='' output='' cmd='' have_cmd='' append='' verbose='' vsock='' disk='' rootfs=''
+backing=''
 which_accel=''
 extra=()
 # Exit statuses of our own, beside the guest command's (as timeout(1) does).
@@ -51,11 +54,16 @@ Options:
                        --serial-sock; then no other reader can connect)
   --vsock CID          add a vhost-vsock device with this guest CID (needs
                        /dev/vhost-vsock on the host)
-  --rootfs IMG         add IMG (raw or qcow2, e.g. an ext4 Debian root) as the
-                       first virtio disk, /dev/vda, and run the guest command
-                       chrooted into it (the initramfs is at /run/hvt there)
-  --disk IMG           add IMG (raw or qcow2) as a virtio disk (/dev/vda, or
-                       /dev/vdb after --rootfs)
+  --rootfs IMG[:FMT]   add IMG (e.g. an ext4 Debian root) as the first virtio
+                       disk, /dev/vda, and run the guest command chrooted into
+                       it (the initramfs is at /run/hvt there); FMT is raw (the
+                       default) or qcow2: never guessed from the image's bytes
+  --disk IMG[:FMT]     add IMG as a virtio disk (/dev/vda, or /dev/vdb after
+                       --rootfs); FMT as for --rootfs
+  --backing FILE       the only backing file a qcow2 disk may have, recorded in
+                       it as raw (qemu-img create -f qcow2 -F raw -b FILE); a
+                       qcow2 disk with any other backing file (or an external
+                       data file) is refused
   --append ARGS        more kernel command line
   --timeout S          kill QEMU after S seconds (default $timeout)
   --accel auto|kvm|tcg auto (default) uses KVM only when /dev/kvm boots this
@@ -107,6 +115,7 @@ while (($#)); do
 	--vsock) need "$@"; vsock=$2; shift 2 ;;
 	--disk) need "$@"; disk=$2; shift 2 ;;
 	--rootfs) need "$@"; rootfs=$2; shift 2 ;;
+	--backing) need "$@"; backing=$2; shift 2 ;;
 	--append) need "$@"; append="$append $2"; shift 2 ;;
 	--timeout) need "$@"; timeout=$2; shift 2 ;;
 	--accel) need "$@"; accel=$2; shift 2 ;;
@@ -136,17 +145,17 @@ command -v perl >/dev/null || die "perl not found (Debian's perl-base)"
 if [ -n "$vsock" ] && [ ! -w /dev/vhost-vsock ]; then
 	die "--vsock needs /dev/vhost-vsock on the host (modprobe vhost_vsock; root)"
 fi
-# disk_arg IMG: QEMU's -drive value for IMG (qcow2 by its magic, else raw).
+# disk_arg IMG[:FMT]: QEMU's -drive value for it in drive, its format explicit.
 disk_arg() {
-	local fmt=raw
-	[ -r "$1" ] || die "cannot read disk image '$1'"
-	case $1 in *,*) die "disk image path must not contain a comma: '$1'" ;; esac
-	[ "$(head -c 4 "$1" | od -An -tx1 | tr -d ' ')" = 514649fb ] && fmt=qcow2
-	echo "file=$1,if=virtio,format=$fmt"
+	disk_split "$1"
+	case $disk_path in *,*) die "disk image path must not contain a comma: '$disk_path'" ;; esac
+	disk_check "$disk_path" "$disk_fmt" "$backing" || die "$disk_why"
+	[ -z "$disk_note" ] || say "note: $disk_note"
+	drive="file=$disk_path,if=virtio,format=$disk_fmt"
 }
-rootfs_drive='' disk_drive=''
-[ -z "$rootfs" ] || rootfs_drive=$(disk_arg "$rootfs")
-[ -z "$disk" ] || disk_drive=$(disk_arg "$disk")
+rootfs_drive='' disk_drive='' drive=''
+if [ -n "$rootfs" ]; then disk_arg "$rootfs"; rootfs_drive=$drive; fi
+if [ -n "$disk" ]; then disk_arg "$disk"; disk_drive=$drive; fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/hvt-qemu.XXXXXX")
 qpid='' conpid='' serpid='' wdpid=''
