@@ -40,6 +40,30 @@ struct xparser {
 
 static int xerr(struct xparser *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * Messages quote the domain's XML, which whoever defined the domain wrote: a
+ * control character in them (an escape sequence) must not reach a terminal.
+ * The length of the one at S (C0, DEL, or C1 as UTF-8 writes it), else 0.
+ */
+static size_t control_at(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	if (u[0] < 0x20 || u[0] == 0x7f)
+		return !!u[0];
+	return u[0] == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f ? 2 : 0;
+}
+
+static void printable(char *s)
+{
+	size_t n;
+
+	for (; *s; s += n ? n : 1) {
+		n = control_at(s);
+		memset(s, '?', n);
+	}
+}
+
 static int xerr(struct xparser *x, const char *fmt, ...)
 {
 	va_list ap;
@@ -47,6 +71,7 @@ static int xerr(struct xparser *x, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(x->err, x->errlen, fmt, ap);
 	va_end(ap);
+	printable(x->err);
 	return -EINVAL;
 }
 
@@ -557,6 +582,7 @@ int vmm_meta_from_xml(const char *xml, struct vmm_meta *m, char *err, size_t err
 	if (strcmp(root->name, "domain")) {
 		snprintf(err, errlen, "cannot read the domain XML: root element is <%s>, "
 			 "not <domain>", root->name);
+		printable(err);
 		xnode_free(root);
 		return -EINVAL;
 	}
@@ -662,6 +688,7 @@ int vmm_channel_from_xml(const char *xml, const char *target, char *ret_path, si
 	if (strcmp(root->name, "domain")) {
 		snprintf(err, errlen, "cannot read the domain XML: root element is <%s>, "
 			 "not <domain>", root->name);
+		printable(err);
 		xnode_free(root);
 		return -EINVAL;
 	}
@@ -676,6 +703,8 @@ int vmm_channel_from_xml(const char *xml, const char *target, char *ret_path, si
 		mode = xattr(src, "mode");
 		path = xattr(src, "path");
 		ret = -EINVAL;
+		for (s = path; s && *s && !control_at(s); s++)
+			;
 		if (!type)
 			snprintf(err, errlen, "its channel %s has no type", target);
 		else if (strcmp(type, "unix"))
@@ -686,6 +715,9 @@ int vmm_channel_from_xml(const char *xml, const char *target, char *ret_path, si
 				 "'bind': QEMU does not listen on it", target, mode ? mode : "");
 		else if (!path || !*path)
 			snprintf(err, errlen, "its channel %s has no <source path>", target);
+		else if (*s)
+			snprintf(err, errlen, "the path of its channel %s holds a control "
+				 "character", target);
 		else if (*path != '/')
 			snprintf(err, errlen, "its channel %s has a relative path '%.64s'", target,
 				 path);
@@ -695,13 +727,6 @@ int vmm_channel_from_xml(const char *xml, const char *target, char *ret_path, si
 				 VMM_CHANNEL_PATH_MAX - 1);
 		else
 			ret = 0;
-		for (s = path; !ret && *s; s++) {
-			if ((unsigned char)*s < 0x20 || *s == 0x7f) {
-				snprintf(err, errlen, "the path of its channel %s holds a control "
-					 "character", target);
-				ret = -EINVAL;
-			}
-		}
 		if (!ret)
 			memcpy(ret_path, path, strlen(path) + 1);
 		break;
@@ -709,6 +734,9 @@ int vmm_channel_from_xml(const char *xml, const char *target, char *ret_path, si
 	if (ret == -ENOENT)
 		snprintf(err, errlen, "it has no <channel> with <target type='virtio' name='%s'>",
 			 target);
+	/* The type and mode quoted above are the XML's too. */
+	if (ret)
+		printable(err);
 	xnode_free(root);
 	return ret;
 }

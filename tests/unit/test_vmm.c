@@ -492,6 +492,79 @@ TEST(channel_that_cannot_be_connected_to_says_why)
 		       -EINVAL, "holds a control character");
 }
 
+/*
+ * CHANNELS in a domain must be refused with an error holding WHY and no
+ * control character: the XML is whoever defined the domain's, the error goes
+ * to a terminal. (Failures show bytes as hex, not raw.)
+ */
+static void expect_channel_error_printable(int *failed, const char *channels, const char *why)
+{
+	char *xml = domain_with(channels), path[VMM_CHANNEL_PATH_MAX] = "", err[256] = "";
+	const unsigned char *u;
+	int r;
+
+	if (!xml) {
+		FAIL("out of memory");
+		return;
+	}
+	r = vmm_channel_from_xml(xml, AGENT, path, sizeof(path), err, sizeof(err));
+	free(xml);
+	for (u = (const unsigned char *)err; *u; u++) {
+		if (*u < 0x20 || *u == 0x7f || (u[0] == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f)) {
+			FAIL("error for a channel with \"%s\" holds byte 0x%02x at %zu", why, *u,
+			     (size_t)(u - (const unsigned char *)err));
+			return;
+		}
+	}
+	if (r != -EINVAL)
+		FAIL("expected -EINVAL (%s), got %d", why, r);
+	else if (!strstr(err, why))
+		FAIL("expected an error with \"%s\", got \"%s\"", why, err);
+}
+
+TEST(channel_errors_print_no_control_characters_from_the_xml)
+{
+	/* A relative path is checked for control characters before it is quoted. */
+	expect_channel_error_printable(failed, "<channel type='unix'><source mode='bind' "
+				       "path='run/\x1b]0;owned\x07.sock'/><target type='virtio' "
+				       "name='org.hvtrace.0'/></channel>",
+				       "the path of its channel org.hvtrace.0 holds a control "
+				       "character");
+	expect_channel_error_printable(failed, "<channel type='unix'><source mode='bind' "
+				       "path='run/&#27;[2J'/><target type='virtio' "
+				       "name='org.hvtrace.0'/></channel>",
+				       "holds a control character");
+	/* C1's CSI as UTF-8 (U+009B) is one too. */
+	expect_channel_error_printable(failed, "<channel type='unix'><source mode='bind' "
+				       "path='/a&#155;2Jb'/><target type='virtio' "
+				       "name='org.hvtrace.0'/></channel>",
+				       "holds a control character");
+	/* The type and the mode are quoted with their control characters replaced. */
+	expect_channel_error_printable(failed, "<channel type='\x1b[31mpty'><target "
+				       "type='virtio' name='org.hvtrace.0'/></channel>",
+				       "is of type '?[31mpty', not 'unix'");
+	expect_channel_error_printable(failed, "<channel type='unix'><source mode='&#27;[2J' "
+				       "path='/a.sock'/><target type='virtio' "
+				       "name='org.hvtrace.0'/></channel>",
+				       "has <source mode='?[2J'>, not 'bind'");
+}
+
+TEST(xml_errors_print_no_control_characters)
+{
+	char path[VMM_CHANNEL_PATH_MAX], err[256] = "";
+	struct vmm_meta m = { 0 };
+
+	EXPECT_INT(vmm_channel_from_xml("<\x1b[2Jdomain/>", AGENT, path, sizeof(path), err,
+					sizeof(err)), -EINVAL);
+	EXPECT_STR(err, "cannot read the domain XML: root element is <?[2Jdomain>, not <domain>");
+	EXPECT_INT(vmm_meta_from_xml("<\x1b[2Jdomain/>", &m, err, sizeof(err)), -EINVAL);
+	EXPECT_STR(err, "cannot read the domain XML: root element is <?[2Jdomain>, not <domain>");
+	vmm_meta_free(&m);
+	EXPECT_INT(vmm_channel_from_xml("<domain><a b='&\x1b[2J;'/></domain>", AGENT, path,
+					sizeof(path), err, sizeof(err)), -EINVAL);
+	EXPECT_TRUE(strstr(err, "'&?[2J;'") != NULL);
+}
+
 /* sun_path holds 108 bytes: 107 characters and the NUL fit, 108 do not. */
 TEST(channel_path_length_is_bounded_by_a_socket_address)
 {
