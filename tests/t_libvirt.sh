@@ -11,7 +11,8 @@
 # 0) and the error for an unknown domain. The guest itself must see every vCPU
 # (ACPI) and find the agent port.
 # Then `hvtrace record --vm NAME` by name alone: it finds the domain's channel
-# org.hvtrace.0 in its XML (or is told --channel none), and with the
+# org.hvtrace.0 in its XML (or is told --channel none; a channel it cannot
+# connect to leaves the host side alone), and with the
 # ground-truth workload in a second domain (tools/libvirt-run.sh) the merged
 # recording holds the guest's phases and exact counts (expect_gt_merged, as
 # tests/t_guest_host.sh checks the QEMU-direct path); a third domain without
@@ -99,7 +100,7 @@ truncate -s 8M "$TMP/disk.img"
 gcmd='echo "ncpu=$(grep -c ^processor /proc/cpuinfo)"; echo "port=${HVTRACE_PORT:-none}"; sleep 300'
 if ! "$ROOT/tools/libvirt-domain.sh" --name "$DOM" --guest "$TMP/guest" --vcpus "$VCPUS" \
 	--mem 256 --channel "$TMP/run/agent.sock" --console "$TMP/console.log" --cmd "$gcmd" \
-	--disk "$TMP/disk.img" --nic >"$TMP/domain.xml" 2>"$TMP/domain.err"; then
+	--disk "$TMP/disk.img:raw" --nic >"$TMP/domain.xml" 2>"$TMP/domain.err"; then
 	fail libvirt_domain_started "libvirt-domain.sh: $(cat "$TMP/domain.err")"
 	exit 1
 fi
@@ -161,6 +162,26 @@ if [ "$rc" = 0 ] && ! grep -q 'channel' "$TMP/none.err" &&
 else
 	fail libvirt_record_vm_channel_none_wins "exit $rc; stderr: $(head -c 300 "$TMP/none.err")"
 fi
+
+# A channel in the XML that cannot be connected to (here its socket is gone):
+# the host side alone is recorded, and the recorder says why; the same socket
+# given with --channel is an error.
+mv "$TMP/run/agent.sock" "$TMP/run/agent.sock.away"
+"$HVTRACE" record --no-calibrate --vm "$DOM" --duration 1 -o "$TMP/gone.hvt" 2>"$TMP/gone.err"
+rc=$?
+want="hvtrace: note: domain '$DOM': cannot connect to the guest's channel socket '$TMP/run/agent.sock': No such file or directory; recording the host side only"
+if [ "$rc" = 0 ] && grep -qxF "$want" "$TMP/gone.err" &&
+	[ -z "$(sql "$TMP/gone.hvt" "SELECT value FROM meta WHERE key = 'agent_channel'")" ]; then
+	ok libvirt_record_vm_unconnectable_channel_records_host_side
+else
+	fail libvirt_record_vm_unconnectable_channel_records_host_side \
+		"exit $rc; stderr: $(head -c 400 "$TMP/gone.err")"
+fi
+expect_fail libvirt_record_vm_unconnectable_explicit_channel_is_an_error 1 \
+	"--channel: cannot connect to the guest's channel socket '$TMP/run/agent.sock'" -- \
+	"$HVTRACE" record --no-calibrate --vm "$DOM" --channel "$TMP/run/agent.sock" --duration 1 \
+	-o "$TMP/gone2.hvt"
+mv "$TMP/run/agent.sock.away" "$TMP/run/agent.sock"
 
 # Clean-up of the first domain, checked below with the rest.
 timeout 20 virsh -c "$URI" destroy "$DOM" >/dev/null 2>&1

@@ -281,6 +281,25 @@ static void host_phases_remap(struct recorder *r)
 			r->ph.v[id].start_mono = agent_host_map(r->ah, r->guest_start[id], NULL);
 }
 
+/* Errors of connect(2) on a unix socket that say the peer is not there for us. */
+static int cannot_connect(int e)
+{
+	switch (e) {
+	case ECONNREFUSED:
+	case ENOENT:
+	case ENOTDIR:
+	case EACCES:
+	case EPERM:
+	case ENOTSOCK:
+	case EPROTOTYPE:
+	case EAGAIN:
+	case ETIMEDOUT:
+	case ELOOP:
+		return 1;
+	}
+	return 0;
+}
+
 static int open_agent(struct recorder *r, char *err, size_t errlen)
 {
 	static const struct agent_host_ops ops = {
@@ -316,12 +335,25 @@ static int open_agent(struct recorder *r, char *err, size_t errlen)
 
 	r->ah = agent_host_open(&ho, why, sizeof(why));
 	if (!r->ah) {
-		if (r->o->channel)
+		int e = errno;
+
+		if (r->o->channel) {
 			snprintf(err, errlen, "--channel: %s", why);
-		else
-			snprintf(err, errlen, "the channel of domain '%s': %s", vmm_name(r->vmm),
-				 why);
-		return -errno;
+			return -e;
+		}
+		/*
+		 * The channel came from the domain's XML: one that cannot be
+		 * connected to (QEMU not listening, the socket gone or not ours
+		 * to open) leaves a domain without a guest side, as a domain
+		 * without the channel is.
+		 */
+		if (cannot_connect(e)) {
+			progress(r, "note: domain '%s': %s; recording the host side only",
+				 vmm_name(r->vmm), why);
+			return 0;
+		}
+		snprintf(err, errlen, "the channel of domain '%s': %s", vmm_name(r->vmm), why);
+		return -e;
 	}
 	progress(r, "waiting for the guest's recorder on %s", agent_host_desc(r->ah));
 	/* Host phase N + 1 is guest phase N: merge pairs them by this. */
@@ -367,6 +399,8 @@ static void merge_guest(struct recorder *r)
 	}
 	for (i = 0; i < mr.n_warn; i++)
 		progress(r, "merge: %s", mr.warn[i]);
+	for (i = 0; i < mr.n_note; i++)
+		progress(r, "merge: %s", mr.note[i]);
 	if (rename(tmp, r->o->output)) {
 		progress(r, "cannot replace %s: %s; the merged recording is %s", r->o->output,
 			 strerror(errno), tmp);
