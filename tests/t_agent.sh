@@ -118,6 +118,29 @@ case $(cat merge.err) in
 *"3 guest phases on the host's time line"*"from sync"*) ok merge_says_what_it_did ;;
 *) fail merge_says_what_it_did "$(cat merge.err)" ;;
 esac
+# The offset as a sentence (one clock here: well under a second), not a bare number.
+if grep -qE "^hvtrace: clock: the guest's clock (reads the same as the host's|is [0-9]+\.[0-9]{3} ms (behind|ahead of) the host's); guest times are placed on the host's to \+-[0-9.]+ [mun]?s$" merge.err &&
+	! grep -qE 'offset -?[0-9]+ ns' merge.err; then
+	ok merge_explains_the_clock_offset
+else
+	fail merge_explains_the_clock_offset "$(cat merge.err)"
+fi
+# What the host counted outside the guest's phases (as the VM's boot would be)
+# is expected: a note, and the exit status stays 0.
+cp host.hvt host-outside.hvt
+sqlite3 -batch host-outside.hvt "INSERT INTO stat (phase, view, kind, key, name, count, sum_ns)
+	VALUES (99, 'host', 'exit', 30, 'IO_INSTRUCTION', 40, 4000)"
+"$HVTRACE" merge recv.hvt host-outside.hvt -o both-outside.hvt 2>merge-outside.err
+rc=$?
+want="^hvtrace: note: [0-9.]+ s of the host recording before the guest's first phase and [0-9.]+ s "
+want+="after its last are in no guest phase: what the host counted then is left out of the "
+want+="phases' stats \(40 VM exits; every kind in meta host_outside_\*\)$"
+if [ "$rc" = 0 ] && grep -qE "$want" merge-outside.err && ! grep -q 'warning' merge-outside.err
+then
+	ok merge_outside_the_phases_is_a_note
+else
+	fail merge_outside_the_phases_is_a_note "exit $rc; stderr: $(cat merge-outside.err)"
+fi
 
 # ---- the QEMU way: the host connects to a unix socket the other side serves ----------
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clocksync.h"
 #include "cmds.h"
 #include "merge.h"
 #include "util.h"
@@ -30,7 +31,7 @@ static void usage(FILE *f)
 		"                          host recording's clock sync)\n"
 		"      --assume-same-clock no sync data: take both CLOCK_MONOTONICs as one\n"
 		"                          (both recordings made on the same machine)\n"
-		"  -q, --quiet             no summary line\n"
+		"  -q, --quiet             no summary or notes (warnings still)\n"
 		"  -h, --help              this text\n"
 		"\n"
 		"Examples:\n"
@@ -64,7 +65,7 @@ int cmd_merge(int argc, char **argv)
 	};
 	struct merge_opts o = { 0 };
 	struct merge_result res;
-	char err[768], a[32], unc[64];
+	char err[768], a[32], clk[256];
 	int c, i, quiet = 0;
 
 	optind = 1;
@@ -114,14 +115,19 @@ int cmd_merge(int argc, char **argv)
 			 "exact the alignment is, is unknown");
 	if (quiet)
 		return HVT_EXIT_OK;
+	for (i = 0; i < res.n_note; i++)
+		fprintf(stderr, "hvtrace: note: %s\n", res.note[i]);
+	fprintf(stderr, "hvtrace: %zu guest phases on the host's time line (clock from %s, drift "
+		"%.3f ppm); host view %s; wrote %s\n", res.phases, res.clock_source,
+		res.clock.drift_ppm, res.host_by_series ? "split by time from its series" :
+		"per phase as recorded", o.out_path);
+	/* The raw offset is hours between two machines' clocks: say what it means. */
+	clock_offset_describe(res.clock.offset_ns, clk, sizeof(clk));
 	if (res.clock.uncertainty_ns >= 0)
-		snprintf(unc, sizeof(unc), "+- %s", fmt_ns(a, sizeof(a), res.clock.uncertainty_ns));
+		fprintf(stderr, "hvtrace: clock: %s; guest times are placed on the host's to "
+			"+-%s\n", clk, fmt_ns(a, sizeof(a), res.clock.uncertainty_ns));
 	else
-		snprintf(unc, sizeof(unc), "uncertainty unknown");
-	fprintf(stderr, "hvtrace: %zu guest phases on the host's time line (offset %lld ns %s, "
-		"drift %.3f ppm, from %s); host view %s; wrote %s\n", res.phases,
-		(long long)res.clock.offset_ns, unc, res.clock.drift_ppm, res.clock_source,
-		res.host_by_series ? "split by time from its series" : "per phase as recorded",
-		o.out_path);
+		fprintf(stderr, "hvtrace: clock: %s; how exactly guest times are placed on the "
+			"host's is unknown\n", clk);
 	return HVT_EXIT_OK;
 }

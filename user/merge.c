@@ -91,6 +91,18 @@ static void warn(struct merge *m, const char *fmt, ...)
 	va_end(ap);
 }
 
+static void inform(struct merge *m, const char *fmt, ...)
+{
+	struct merge_result *r = m->res;
+	va_list ap;
+
+	if (r->n_note >= MERGE_MAX_WARN)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->note[r->n_note++], sizeof(r->note[0]), fmt, ap);
+	va_end(ap);
+}
+
 static void note(struct merge *m, int err)
 {
 	if (err < 0 && !m->err)
@@ -861,8 +873,8 @@ static void say_outside(struct merge *m)
 		n += snprintf(what + n, sizeof(what) - n, "%s%llu VM exits", n ? ", " : "",
 			      (unsigned long long)ex);
 	snprintf(what + n, sizeof(what) - n, "%severy kind in meta host_outside_*", n ? "; " : "");
-	warn(m, "%s are in no guest phase: what the host counted then is left out of the "
-	     "phases' stats (%s)", when, what);
+	inform(m, "%s are in no guest phase: what the host counted then is left out of the "
+	       "phases' stats (%s)", when, what);
 }
 
 static int write_output(struct merge *m)

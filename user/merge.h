@@ -40,6 +40,9 @@ struct merge_result {
 	size_t host_outside_kinds;
 	int n_warn;
 	char warn[MERGE_MAX_WARN][320];	/* for the command layer to print */
+	/* What is expected but worth saying (time outside the guest's phases). */
+	int n_note;
+	char note[MERGE_MAX_WARN][320];
 };
 
 /*
